@@ -1,0 +1,1 @@
+"""Labour-compliance transparency API."""
