@@ -1,0 +1,58 @@
+"""The errors a client can cause, each with one code from a documented set.
+
+The GraphQL layer turns these into `extensions.code`; anything that is not a `PortalError`
+is unexpected and reaches clients only as INTERNAL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+NOT_FOUND = "NOT_FOUND"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+CONFLICT = "CONFLICT"
+INTERNAL = "INTERNAL"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+ERROR_CODES = (
+    BAD_USER_INPUT,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    FORBIDDEN,
+    CONFLICT,
+    INTERNAL,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+)
+
+
+class PortalError(Exception):
+    code = INTERNAL
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadUserInput(PortalError):
+    code = BAD_USER_INPUT
+
+
+class NotFound(PortalError):
+    code = NOT_FOUND
+
+
+class Unauthenticated(PortalError):
+    code = UNAUTHENTICATED
+
+
+class Forbidden(PortalError):
+    code = FORBIDDEN
+
+
+class Conflict(PortalError):
+    code = CONFLICT

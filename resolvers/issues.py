@@ -1,0 +1,48 @@
+"""Publicly reported issues and country programmes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..domain.errors import BadUserInput, NotFound
+from ..domain.programme import CountryProgramme, Question
+from ..storage import public_reads
+from ..storage.db import Sessions
+from .loaders import Loaders
+
+
+def normalise_country_code(code: str) -> str:
+    code = code.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise BadUserInput(f"{code!r} is not an ISO 3166-1 alpha-2 country code.", argument="country")
+    return code
+
+
+async def public_issues(sessions: Sessions, loaders: Loaders, ids: Sequence[str]) -> list[Question | None]:
+    """The questions among `ids` that some country reports publicly; None for the others."""
+    async with sessions() as session:
+        reported = set(await public_reads.publicly_reported_question_ids(session))
+    questions = await loaders.question.load_many([i for i in ids if i in reported])
+    by_id = {q.id: q for q in questions if q is not None}
+    return [by_id.get(i) for i in ids]
+
+
+async def issues(sessions: Sessions, loaders: Loaders, country: str | None) -> list[Question]:
+    if country is None:
+        async with sessions() as session:
+            ids = await public_reads.publicly_reported_question_ids(session)
+    else:
+        ids = list((await country_programme(loaders, country)).public_questions)
+    return [q for q in await loaders.question.load_many(ids) if q is not None]
+
+
+async def country_programme(loaders: Loaders, code: str) -> CountryProgramme:
+    programme = await loaders.country.load(normalise_country_code(code))
+    if programme is None:
+        raise NotFound(f"There is no country programme {code!r}.", country=code)
+    return programme
+
+
+async def country_programmes(sessions: Sessions) -> list[CountryProgramme]:
+    async with sessions() as session:
+        return await public_reads.country_programmes(session)

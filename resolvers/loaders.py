@@ -1,0 +1,61 @@
+"""DataLoaders: one per request, one database session per batch (an AsyncSession must never be
+shared by resolvers running concurrently)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..domain.programme import CountryProgramme, Question
+from ..domain.publication import PublicFactory
+from ..storage import public_reads
+from ..storage.db import Sessions
+
+V = TypeVar("V")
+
+
+def _loader(
+    sessions: Sessions, fetch: Callable[[AsyncSession, list[str]], Awaitable[dict[str, V]]]
+) -> DataLoader[str, V | None]:
+    async def load(keys: Sequence[str]) -> list[V | None]:
+        async with sessions() as session:
+            found = await fetch(session, list(keys))
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+async def _countries(session: AsyncSession, codes: list[str]) -> dict[str, CountryProgramme]:
+    return {c.code: c for c in await public_reads.country_programmes(session, codes)}
+
+
+@dataclass
+class Loaders:
+    sessions: Sessions
+    today: date
+    question: DataLoader[str, Question | None] = field(init=False)
+    country: DataLoader[str, CountryProgramme | None] = field(init=False)
+    factory: DataLoader[str, PublicFactory | None] = field(init=False)
+    factory_by_assessment: DataLoader[str, PublicFactory | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        today = self.today
+        self.question = _loader(self.sessions, public_reads.questions_by_id)
+        self.country = _loader(self.sessions, _countries)
+        self.factory = _loader(self.sessions, lambda s, ids: public_reads.factories_by_source_id(s, ids, today))
+        self.factory_by_assessment = _loader(
+            self.sessions, lambda s, ids: public_reads.factories_by_assessment(s, ids, today)
+        )
+
+    def prime_factories(self, factories: Sequence[PublicFactory]) -> None:
+        """A page already holds its factories: later lookups by id need no query."""
+        for factory in factories:
+            self.factory.prime(factory.source_id, factory)
+            self.factory_by_assessment.prime(factory.latest.source_id, factory)
+
+

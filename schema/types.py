@@ -1,0 +1,230 @@
+"""The public object types: thin wrappers over the domain's public view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import strawberry
+from strawberry import relay
+
+from ..domain import vocabulary
+from ..domain.programme import CountryProgramme, Question
+from ..domain.publication import PublicAssessment, PublicCorrection, PublicFactory, PublicFinding
+from ..resolvers import issues as issue_reads
+from .context import Info
+
+Cluster = strawberry.enum(vocabulary.Cluster, description="A cluster of the assessment tool's questions.")
+FactoryType = strawberry.enum(vocabulary.FactoryType, description="What a factory makes.")
+Modality = strawberry.enum(
+    vocabulary.Modality,
+    description="How an assessment was done. A VIRTUAL check asks a subset of questions: its findings may not be comprehensive.",
+)
+FindingStatus = strawberry.enum(vocabulary.FindingResult, name="FindingStatus")
+ComplianceStatus = strawberry.enum(
+    vocabulary.ComplianceStatus,
+    description="GREEN: no publicly reported issue found non-compliant in the latest published assessment.",
+)
+
+
+@strawberry.type(description="One of the assessment tool's compliance questions, reported publicly in some country.")
+class ComplianceIssue(relay.Node):
+    question_id: relay.NodeID[str]
+    question: strawberry.Private[Question]
+
+    @strawberry.field(description="The question's id in the assessment system (e.g. OSH-7).")
+    def code(self) -> str:
+        return self.question.id
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.question.title()
+
+    @strawberry.field
+    def cluster(self) -> Cluster:
+        return self.question.cluster
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.question.description()
+
+    @classmethod
+    def of(cls, question: Question) -> ComplianceIssue:
+        return cls(question_id=question.id, question=question)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        found = await issue_reads.public_issues(info.context.sessions, info.context.loaders, list(node_ids))
+        return [cls.of(q) if q else None for q in found]
+
+
+@strawberry.type(description="A country programme.")
+class Country:
+    programme: strawberry.Private[CountryProgramme]
+
+    @strawberry.field(description="ISO 3166-1 alpha-2 code.")
+    def code(self) -> str:
+        return self.programme.code
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.programme.name
+
+    @strawberry.field(description="When factory-level public reporting began in this country.")
+    def public_reporting_since(self) -> date | None:
+        return self.programme.public_reporting_since
+
+    @strawberry.field(description="The issues reported publicly in this country, in its order.")
+    async def issues(self, info: Info) -> list[ComplianceIssue]:
+        questions = await info.context.loaders.question.load_many(list(self.programme.public_questions))
+        return [ComplianceIssue.of(q) for q in questions if q is not None]
+
+
+@strawberry.type(description="A finding was changed because it was inaccurate at the time of collection.")
+class Correction:
+    correction: strawberry.Private[PublicCorrection]
+
+    @strawberry.field
+    def reason(self) -> str:
+        return self.correction.reason
+
+    @strawberry.field
+    def corrected_on(self) -> date:
+        return self.correction.corrected_on
+
+    @strawberry.field(description="What the finding said before the correction.")
+    def previous_status(self) -> FindingStatus:
+        return self.correction.previous_status
+
+
+@strawberry.type(description="The answer of a factory's current assessment to one publicly reported issue.")
+class Finding(relay.Node):
+    finding_id: relay.NodeID[str]
+    finding: strawberry.Private[PublicFinding]
+
+    @strawberry.field
+    async def issue(self, info: Info) -> ComplianceIssue:
+        question = await info.context.loaders.question.load(self.finding.question_id)
+        return ComplianceIssue.of(question)
+
+    @strawberry.field
+    def status(self) -> FindingStatus:
+        return self.finding.status
+
+    @strawberry.field
+    def correction(self) -> Correction | None:
+        return Correction(correction=self.finding.correction) if self.finding.correction else None
+
+    @classmethod
+    def of(cls, assessment: PublicAssessment, finding: PublicFinding) -> Finding:
+        return cls(finding_id=f"{assessment.source_id}/{finding.question_id}", finding=finding)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        nodes = []
+        for node_id in node_ids:
+            assessment_id, _, question_id = node_id.partition("/")
+            factory = await info.context.loaders.factory_by_assessment.load(assessment_id)
+            found = [f for f in factory.latest.findings if f.question_id == question_id] if factory else []
+            nodes.append(cls.of(factory.latest, found[0]) if found else None)
+        return nodes
+
+
+@strawberry.type(description="A factory's most recent published assessment: the only one the public sees.")
+class Assessment(relay.Node):
+    assessment_id: relay.NodeID[str]
+    factory_view: strawberry.Private[PublicFactory]
+
+    @property
+    def assessment(self) -> PublicAssessment:
+        return self.factory_view.latest
+
+    @strawberry.field
+    def date(self) -> date:
+        return self.assessment.date
+
+    @strawberry.field
+    def modality(self) -> Modality:
+        return self.assessment.modality
+
+    @strawberry.field(description="The number of the factory's cycle (a one-year service period) it belongs to.")
+    def cycle(self) -> int:
+        return self.assessment.cycle
+
+    @strawberry.field(description="False for a virtual check: its findings may not be comprehensive.")
+    def comprehensive(self) -> bool:
+        return self.assessment.comprehensive
+
+    @strawberry.field(description="Every publicly reported issue of the factory's country, with its status.")
+    def findings(self) -> list[Finding]:
+        return [Finding.of(self.assessment, f) for f in self.assessment.findings]
+
+    @strawberry.field(description="The publicly reported issues found non-compliant.")
+    def non_compliances(self) -> list[Finding]:
+        return [Finding.of(self.assessment, f) for f in self.assessment.non_compliances]
+
+    @strawberry.field
+    def factory(self) -> Factory:
+        return Factory.of(self.factory_view)
+
+    @classmethod
+    def of(cls, factory: PublicFactory) -> Assessment:
+        return cls(assessment_id=factory.latest.source_id, factory_view=factory)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        found = await info.context.loaders.factory_by_assessment.load_many(list(node_ids))
+        return [cls.of(f) if f else None for f in found]
+
+
+@strawberry.type(description="Refusals to let an assessment happen, since the latest published assessment.")
+class Refusals:
+    unexcused: int = strawberry.field(description="Refusals without force majeure or other audits the same day.")
+    highlighted: bool = strawberry.field(description="True from two unexcused refusals on.")
+
+
+@strawberry.type(description="A factory with at least two published assessments, as the public may see it.")
+class Factory(relay.Node):
+    factory_id: relay.NodeID[str]
+    view: strawberry.Private[PublicFactory]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.view.name
+
+    @strawberry.field
+    def factory_type(self) -> FactoryType:
+        return vocabulary.FactoryType(self.view.factory_type)
+
+    @strawberry.field
+    async def country(self, info: Info) -> Country:
+        return Country(programme=await info.context.loaders.country.load(self.view.country))
+
+    @strawberry.field
+    def compliance_status(self) -> ComplianceStatus:
+        return self.view.compliance_status
+
+    @strawberry.field(description="How many publicly reported issues the latest published assessment found non-compliant.")
+    def non_compliance_count(self) -> int:
+        return self.view.non_compliance_count
+
+    @strawberry.field
+    def latest_assessment(self) -> Assessment:
+        return Assessment.of(self.view)
+
+    @strawberry.field
+    def refusals(self) -> Refusals:
+        return Refusals(unexcused=self.view.unexcused_refusals, highlighted=self.view.refusals_highlighted)
+
+    @strawberry.field(description="When the factory left the programme; it stays listed until that cycle ends.")
+    def left_programme_on(self) -> date | None:
+        return self.view.left_programme_on
+
+    @classmethod
+    def of(cls, view: PublicFactory) -> Factory:
+        return cls(factory_id=view.source_id, view=view)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        found = await info.context.loaders.factory.load_many(list(node_ids))
+        return [cls.of(f) if f else None for f in found]

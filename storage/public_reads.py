@@ -1,0 +1,212 @@
+"""Reads of public data. Every function here reads the projection, never the record, and
+applies rule 5 (`visible_until`) against the `today` it is given: one place for every path."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..domain.programme import CountryProgramme, Question
+from ..domain.publication import PublicFactory
+from ..domain.text import fold
+from ..domain.vocabulary import Cluster, ComplianceStatus
+from .projection import chunks
+from .tables import CountryQuestionRow, CountryRow, PublicFactoryRow, PublicNonComplianceRow, QuestionRow
+
+
+@dataclass(frozen=True)
+class FactoryFilter:
+    """The public list's filter; each tuple matches any of its values, empty means no filter."""
+
+    countries: tuple[str, ...] = ()
+    factory_types: tuple[str, ...] = ()
+    compliance: tuple[ComplianceStatus, ...] = ()
+    non_compliant_on: tuple[str, ...] = ()
+    modalities: tuple[str, ...] = ()
+    search: str | None = None
+    assessed_since: date | None = None
+    refusals_highlighted: bool | None = None
+
+
+class OrderField(str, Enum):
+    NAME = "NAME"
+    LATEST_ASSESSMENT = "LATEST_ASSESSMENT"
+    NON_COMPLIANCES = "NON_COMPLIANCES"
+
+
+_SORT_COLUMN = {
+    OrderField.NAME: PublicFactoryRow.name_key,
+    OrderField.LATEST_ASSESSMENT: PublicFactoryRow.latest_date,
+    OrderField.NON_COMPLIANCES: PublicFactoryRow.non_compliance_count,
+}
+
+
+@dataclass(frozen=True)
+class FactoryOrder:
+    field: OrderField = OrderField.NAME
+    descending: bool = False
+
+
+# A keyset position: the sort column's value and the factory's key, which breaks ties.
+Position = tuple[Any, int]
+
+
+@dataclass(frozen=True)
+class Placed:
+    position: Position
+    factory: PublicFactory
+
+
+def visible(today: date) -> ColumnElement[bool]:
+    return or_(PublicFactoryRow.visible_until.is_(None), PublicFactoryRow.visible_until >= today)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(f: FactoryFilter, today: date) -> list[ColumnElement[bool]]:
+    row = PublicFactoryRow
+    conditions = [visible(today)]
+    if f.countries:
+        conditions.append(row.country_code.in_(f.countries))
+    if f.factory_types:
+        conditions.append(row.factory_type.in_(f.factory_types))
+    if set(f.compliance) == {ComplianceStatus.GREEN}:
+        conditions.append(row.non_compliance_count == 0)
+    elif set(f.compliance) == {ComplianceStatus.NON_COMPLIANT}:
+        conditions.append(row.non_compliance_count > 0)
+    if f.non_compliant_on:
+        conditions.append(
+            row.factory_pk.in_(
+                select(PublicNonComplianceRow.factory_pk).where(
+                    PublicNonComplianceRow.question_id.in_(f.non_compliant_on)
+                )
+            )
+        )
+    if f.modalities:
+        conditions.append(row.modality.in_(f.modalities))
+    if f.search and fold(f.search):
+        conditions.append(row.name_key.like(f"%{_escape_like(fold(f.search))}%", escape="\\"))
+    if f.assessed_since is not None:
+        conditions.append(row.latest_date >= f.assessed_since)
+    if f.refusals_highlighted is not None:
+        conditions.append(row.refusals_highlighted.is_(f.refusals_highlighted))
+    return conditions
+
+
+async def page_of_factories(
+    session: AsyncSession,
+    f: FactoryFilter,
+    order: FactoryOrder,
+    after: Position | None,
+    limit: int,
+    today: date,
+) -> list[Placed]:
+    """Up to `limit` public factories after `after`, by keyset: no offset, no skipped rows."""
+    column = _SORT_COLUMN[order.field]
+    key = tuple_(column, PublicFactoryRow.factory_pk)
+    conditions = _conditions(f, today)
+    if after is not None:
+        conditions.append(key < tuple_(*after) if order.descending else key > tuple_(*after))
+    direction = (column.desc(), PublicFactoryRow.factory_pk.desc()) if order.descending else (column, PublicFactoryRow.factory_pk)
+    rows = (await session.exec(select(PublicFactoryRow).where(and_(*conditions)).order_by(*direction).limit(limit))).scalars()
+    return [Placed((_position_value(getattr(r, column.key)), r.factory_pk), to_public_factory(r)) for r in rows]
+
+
+def _position_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def position_from_cursor(order: FactoryOrder, value: Any, factory_pk: int) -> Position:
+    """The inverse of `_position_value` for a decoded cursor; raises ValueError when it does not fit."""
+    if order.field is OrderField.LATEST_ASSESSMENT:
+        return (date.fromisoformat(value), int(factory_pk))
+    if order.field is OrderField.NON_COMPLIANCES:
+        if not isinstance(value, int):
+            raise ValueError("not a count")
+        return (value, int(factory_pk))
+    if not isinstance(value, str):
+        raise ValueError("not a name key")
+    return (value, int(factory_pk))
+
+
+async def count_factories(session: AsyncSession, f: FactoryFilter, today: date) -> int:
+    statement = select(func.count()).select_from(PublicFactoryRow).where(and_(*_conditions(f, today)))
+    return (await session.exec(statement)).scalar_one()
+
+
+async def factories_by_source_id(session: AsyncSession, ids: Sequence[str], today: date) -> dict[str, PublicFactory]:
+    return await _factories_where(session, PublicFactoryRow.source_id, ids, today, key=lambda f: f.source_id)
+
+
+async def factories_by_assessment(session: AsyncSession, ids: Sequence[str], today: date) -> dict[str, PublicFactory]:
+    """Public factories whose *current* assessment is one of these: a superseded one finds nothing."""
+    return await _factories_where(
+        session, PublicFactoryRow.latest_assessment, ids, today, key=lambda f: f.latest.source_id
+    )
+
+
+async def _factories_where(session, column, ids, today, key) -> dict[str, PublicFactory]:
+    found: dict[str, PublicFactory] = {}
+    for part in chunks(list(ids)):
+        rows = await session.exec(select(PublicFactoryRow).where(column.in_(part), visible(today)))
+        for row in rows.scalars():
+            factory = to_public_factory(row)
+            found[key(factory)] = factory
+    return found
+
+
+def to_public_factory(row: PublicFactoryRow) -> PublicFactory:
+    return PublicFactory(
+        source_id=row.source_id,
+        name=row.name,
+        factory_type=row.factory_type,
+        country=row.country_code,
+        left_programme_on=row.left_programme_on,
+        latest=PublicFactory.assessment_from_document(row.document),
+        unexcused_refusals=row.unexcused_refusals,
+        visible_until=row.visible_until,
+    )
+
+
+async def questions_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Question]:
+    found: dict[str, Question] = {}
+    for part in chunks(list(ids)):
+        for row in (await session.exec(select(QuestionRow).where(QuestionRow.id.in_(part)))).scalars():
+            found[row.id] = Question(row.id, Cluster(row.cluster), row.titles, row.descriptions)
+    return found
+
+
+async def publicly_reported_question_ids(session: AsyncSession) -> list[str]:
+    """Every question some country reports publicly, in a stable order."""
+    statement = select(CountryQuestionRow.question_id).distinct().order_by(CountryQuestionRow.question_id)
+    return list((await session.exec(statement)).scalars())
+
+
+async def country_programmes(session: AsyncSession, codes: Sequence[str] | None = None) -> list[CountryProgramme]:
+    statement = select(CountryRow).order_by(CountryRow.name)
+    questions_statement = select(CountryQuestionRow).order_by(CountryQuestionRow.position)
+    if codes is not None:
+        statement = statement.where(CountryRow.code.in_(codes))
+        questions_statement = questions_statement.where(CountryQuestionRow.country_code.in_(codes))
+    public: dict[str, list[str]] = defaultdict(list)
+    for row in (await session.exec(questions_statement)).scalars():
+        public[row.country_code].append(row.question_id)
+    return [
+        CountryProgramme(
+            code=row.code,
+            name=row.name,
+            languages=tuple(row.languages),
+            public_reporting_since=row.public_reporting_since,
+            public_questions=tuple(public[row.code]),
+        )
+        for row in (await session.exec(statement)).scalars()
+    ]

@@ -1,0 +1,195 @@
+"""The database tables.
+
+Two kinds: the record (everything imported, never thinned: every finding of every assessment,
+superseded ones included, refusals, exits, corrections, import runs), and the public projection
+(`public_factory`, `public_non_compliance`), derived from the record by
+`domain.publication.derive_public_factory` and rewritten in the same transaction as any write that
+can change it. Public reads touch only the projection and the question and country tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+
+class QuestionRow(SQLModel, table=True):
+    __tablename__ = "question"
+
+    id: str = Field(primary_key=True, max_length=64)
+    cluster: str = Field(max_length=40)
+    # {"en": "...", "fr": "..."}: the export's localized texts, English always present.
+    titles: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    descriptions: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CountryRow(SQLModel, table=True):
+    __tablename__ = "country"
+
+    code: str = Field(primary_key=True, max_length=2)
+    name: str
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    public_reporting_since: date | None = None
+
+
+class CountryQuestionRow(SQLModel, table=True):
+    """A question the country reports publicly, in the country's order."""
+
+    __tablename__ = "country_question"
+
+    country_code: str = Field(primary_key=True, foreign_key="country.code", max_length=2)
+    question_id: str = Field(primary_key=True, foreign_key="question.id", max_length=64)
+    position: int
+
+
+class FactoryRow(SQLModel, table=True):
+    __tablename__ = "factory"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=300)
+    factory_type: str = Field(max_length=20)
+    country_code: str = Field(foreign_key="country.code", index=True, max_length=2)
+    left_programme_on: date | None = None
+
+
+class CycleRow(SQLModel, table=True):
+    __tablename__ = "cycle"
+    __table_args__ = (UniqueConstraint("factory_pk", "number"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    factory_pk: int = Field(foreign_key="factory.pk")
+    number: int
+    start: date
+    end: date
+
+
+class AssessmentRow(SQLModel, table=True):
+    __tablename__ = "assessment"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(unique=True, max_length=64)
+    factory_pk: int = Field(foreign_key="factory.pk", index=True)
+    cycle_number: int
+    date: date
+    modality: str = Field(max_length=10)
+    status: str = Field(max_length=10)
+    published_on: date | None = None
+
+
+class FindingRow(SQLModel, table=True):
+    """One answer of one assessment to one question; absent rows were not assessed."""
+
+    __tablename__ = "finding"
+
+    assessment_pk: int = Field(primary_key=True, foreign_key="assessment.pk")
+    question_id: str = Field(primary_key=True, foreign_key="question.id", max_length=64)
+    result: str = Field(max_length=16)
+
+
+class RefusalRow(SQLModel, table=True):
+    __tablename__ = "refusal"
+    __table_args__ = (UniqueConstraint("factory_pk", "date"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    factory_pk: int = Field(foreign_key="factory.pk")
+    date: date
+    excuse: str | None = Field(default=None, max_length=30)
+
+
+class CorrectionRow(SQLModel, table=True):
+    """A change to published data (rule 6): never silent, always with who, when and why."""
+
+    __tablename__ = "correction"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    assessment_pk: int = Field(foreign_key="assessment.pk", index=True)
+    # The question whose finding changed; None for a field of the assessment itself.
+    question_id: str | None = Field(default=None, max_length=64)
+    field: str = Field(max_length=20)
+    old_value: str | None = None
+    new_value: str | None = None
+    reason: str
+    corrected_by: str
+    corrected_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    import_run_pk: int | None = Field(default=None, foreign_key="import_run.pk")
+
+
+class ImportRunRow(SQLModel, table=True):
+    """One committed import: what file, by whom, what it changed."""
+
+    __tablename__ = "import_run"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    source: str
+    sha256: str = Field(max_length=64)
+    actor: str
+    imported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PublicFactoryRow(SQLModel, table=True):
+    """The public projection: one row per factory that rules 1-4 allow to be shown.
+
+    Filter and order columns are denormalized so that every filter of the API is an indexed
+    keyset scan; `document` holds the public assessment (domain.publication's codec).
+    """
+
+    __tablename__ = "public_factory"
+    __table_args__ = (
+        Index("ix_public_factory_name", "name_key", "factory_pk"),
+        Index("ix_public_factory_country_name", "country_code", "name_key", "factory_pk"),
+        Index("ix_public_factory_type_name", "factory_type", "name_key", "factory_pk"),
+        Index("ix_public_factory_nc_name", "non_compliance_count", "name_key", "factory_pk"),
+        Index("ix_public_factory_modality_name", "modality", "name_key", "factory_pk"),
+        Index("ix_public_factory_refusals_name", "refusals_highlighted", "name_key", "factory_pk"),
+        Index("ix_public_factory_date", "latest_date", "factory_pk"),
+        Index("ix_public_factory_nc_order", "non_compliance_count", "factory_pk"),
+        Index("ix_public_factory_visible", "visible_until"),
+    )
+
+    factory_pk: int = Field(primary_key=True, foreign_key="factory.pk")
+    source_id: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=300)
+    name_key: str = Field(max_length=300)
+    factory_type: str = Field(max_length=20)
+    country_code: str = Field(max_length=2)
+    left_programme_on: date | None = None
+    visible_until: date | None = None
+    latest_assessment: str = Field(
+        sa_column=Column(String(64), unique=True, nullable=False)
+    )
+    latest_date: date
+    modality: str = Field(max_length=10)
+    cycle_number: int
+    non_compliance_count: int
+    unexcused_refusals: int
+    refusals_highlighted: bool
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class PublicNonComplianceRow(SQLModel, table=True):
+    """Which publicly reported issues a public factory is non-compliant on (for `nonCompliantOn`)."""
+
+    __tablename__ = "public_non_compliance"
+    __table_args__ = (Index("ix_public_non_compliance_question", "question_id", "factory_pk"),)
+
+    factory_pk: int = Field(primary_key=True, foreign_key="public_factory.factory_pk")
+    question_id: str = Field(primary_key=True, max_length=64)
+
+
+class DataVersionRow(SQLModel, table=True):
+    """Bumped in every transaction that changes public data (for caches that must not go stale)."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    changed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+metadata = SQLModel.metadata

@@ -1,0 +1,122 @@
+"""Fixtures shared by every test: a fresh, migrated database on SQLite and on PostgreSQL.
+
+Tests that take `sessions` or `engine` run twice, once per backend. PostgreSQL is a real server
+that `postgres_server` starts on loopback for the whole run (or PORTAL_TEST_POSTGRES_URL).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import event, text
+
+from transparency_portal.storage.db import make_engine, make_sessions
+from transparency_portal.storage.migrate import upgrade
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    import postgres_server
+
+    with postgres_server.running_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = make_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        # One server for the run; each test starts from an empty schema.
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return make_sessions(engine)
+
+
+class Api:
+    """A client of the running server: real HTTP over loopback."""
+
+    def __init__(self, client, base_url: str, app) -> None:
+        self.client = client
+        self.base_url = base_url
+        self.app = app
+
+    def count_statements(self) -> list[str]:
+        """A list that collects every SQL statement the server runs from now on."""
+        statements: list[str] = []
+        event.listen(
+            self.app.state.engine.sync_engine,
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *args: statements.append(statement),
+        )
+        return statements
+
+    async def post(self, query: str, variables: dict | None = None, **kwargs):
+        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+
+    async def query(self, query: str, variables: dict | None = None) -> dict:
+        """The `data` of a query that must succeed."""
+        response = await self.post(query, variables)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def errors(self, query: str, variables: dict | None = None) -> list[dict]:
+        """The errors of a query that must fail."""
+        body = (await self.post(query, variables)).json()
+        assert body.get("errors"), body
+        return body["errors"]
+
+
+@pytest.fixture
+async def api(database_url, engine):
+    import asyncio
+
+    import httpx
+    import uvicorn
+
+    from transparency_portal.config import Settings
+    from transparency_portal.schema.app import create_app
+
+    app = create_app(Settings(database_url=database_url))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        yield Api(client, base_url, app)
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def load(sessions):
+    """Import export documents through the real import workflow."""
+    from transparency_portal.workflows.import_export import import_document
+
+    async def load(document: dict, correction_reason: str | None = None, actor: str = "test-steward"):
+        return await import_document(sessions, document, actor=actor, correction_reason=correction_reason)
+
+    return load

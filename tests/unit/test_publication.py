@@ -1,0 +1,116 @@
+"""The publication rules of DOMAIN.md, on the domain function that derives the public view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from transparency_portal.domain.publication import (
+    AssessmentFacts,
+    CorrectionFacts,
+    CycleFacts,
+    FactoryFacts,
+    RefusalFacts,
+    derive_public_factory,
+)
+from transparency_portal.domain.vocabulary import (
+    AssessmentStatus,
+    ComplianceStatus,
+    FindingResult,
+    Modality,
+    RefusalExcuse,
+)
+
+C, N, X = FindingResult.COMPLIANT, FindingResult.NON_COMPLIANT, FindingResult.NOT_ASSESSED
+PUBLIC = ("Q1", "Q2", "Q3")
+CYCLES = (
+    CycleFacts(1, date(2023, 1, 1), date(2023, 12, 31)),
+    CycleFacts(2, date(2024, 1, 1), date(2024, 12, 31)),
+    CycleFacts(3, date(2025, 1, 1), date(2025, 12, 31)),
+)
+
+
+def assessment(source_id, cycle, day, results, status=AssessmentStatus.PUBLISHED, modality=Modality.ONSITE, corrections=()):
+    return AssessmentFacts(source_id, cycle, day, modality, status, day, results, corrections)
+
+
+def factory(assessments, refusals=(), left_on=None, cycles=CYCLES):
+    return FactoryFacts("F", "Factory", "APPAREL", "KH", left_on, cycles, tuple(assessments), tuple(refusals))
+
+
+A1 = assessment("A1", 1, date(2023, 5, 1), {"Q1": N, "Q2": N, "Q3": C})
+A2 = assessment("A2", 2, date(2024, 5, 1), {"Q1": C, "Q2": N, "Q3": C, "PRIVATE": N})
+
+
+def test_one_published_assessment_is_not_public():
+    assert derive_public_factory(factory([A1]), PUBLIC) is None
+
+
+def test_drafts_and_finalized_reports_do_not_count():
+    draft = assessment("A3", 3, date(2025, 5, 1), {"Q1": C}, status=AssessmentStatus.DRAFT)
+    final = assessment("A4", 3, date(2025, 6, 1), {"Q1": C}, status=AssessmentStatus.FINALIZED)
+    assert derive_public_factory(factory([A1, draft, final]), PUBLIC) is None
+    view = derive_public_factory(factory([A1, A2, draft, final]), PUBLIC)
+    assert view.latest.source_id == "A2"
+
+
+def test_only_the_latest_published_assessment_and_only_public_issues_are_shown():
+    view = derive_public_factory(factory([A2, A1]), PUBLIC)
+    assert view.latest.source_id == "A2"
+    assert [(f.question_id, f.status) for f in view.latest.findings] == [("Q1", C), ("Q2", N), ("Q3", C)]
+    assert view.non_compliant_question_ids == ("Q2",)
+    assert view.compliance_status is ComplianceStatus.NON_COMPLIANT
+
+
+def test_green_means_no_public_non_compliance_even_with_private_ones():
+    green = assessment("A3", 3, date(2025, 5, 1), {"Q1": C, "Q2": C, "Q3": C, "PRIVATE": N})
+    view = derive_public_factory(factory([A1, A2, green]), PUBLIC)
+    assert view.compliance_status is ComplianceStatus.GREEN and view.non_compliance_count == 0
+
+
+def test_a_virtual_check_is_not_comprehensive_and_unasked_questions_are_not_assessed():
+    virtual = assessment("A3", 3, date(2025, 5, 1), {"Q1": C}, modality=Modality.VIRTUAL)
+    view = derive_public_factory(factory([A1, A2, virtual]), PUBLIC)
+    assert not view.latest.comprehensive
+    assert [f.status for f in view.latest.findings] == [C, X, X]
+
+
+def test_two_unexcused_refusals_after_the_latest_assessment_are_highlighted():
+    refusals = [
+        RefusalFacts(date(2024, 4, 1), None),  # before the latest assessment: not counted
+        RefusalFacts(date(2024, 6, 1), None),
+        RefusalFacts(date(2024, 7, 1), RefusalExcuse.FORCE_MAJEURE),
+        RefusalFacts(date(2024, 8, 1), RefusalExcuse.OTHER_AUDITS_SAME_DAY),
+    ]
+    view = derive_public_factory(factory([A1, A2], refusals), PUBLIC)
+    assert view.unexcused_refusals == 1 and not view.refusals_highlighted
+    view = derive_public_factory(factory([A1, A2], [*refusals, RefusalFacts(date(2024, 9, 1), None)]), PUBLIC)
+    assert view.unexcused_refusals == 2 and view.refusals_highlighted
+
+
+def test_a_factory_that_left_is_shown_until_the_end_of_its_cycle():
+    view = derive_public_factory(factory([A1, A2], left_on=date(2024, 3, 10)), PUBLIC)
+    assert view.visible_until == date(2024, 12, 31)
+    assert view.is_visible_on(date(2024, 12, 31)) and not view.is_visible_on(date(2025, 1, 1))
+    assert derive_public_factory(factory([A1, A2]), PUBLIC).is_visible_on(date(2099, 1, 1))
+
+
+def test_an_exit_outside_every_cycle_uses_the_cycle_of_the_latest_assessment():
+    view = derive_public_factory(factory([A1, A2], left_on=date(2026, 6, 1)), PUBLIC)
+    assert view.visible_until == date(2024, 12, 31)
+
+
+def test_a_correction_is_shown_with_reason_date_and_previous_status_but_no_name():
+    correction = CorrectionFacts("Q2", "Payroll re-examined", date(2024, 9, 1), C)
+    corrected = assessment("A2", 2, date(2024, 5, 1), {"Q1": C, "Q2": N, "Q3": C}, corrections=(correction,))
+    view = derive_public_factory(factory([A1, corrected]), PUBLIC)
+    finding = view.latest.findings[1]
+    assert finding.correction.reason == "Payroll re-examined"
+    assert finding.correction.previous_status is C
+    assert "corrected_by" not in repr(view.to_document())
+
+
+def test_the_public_document_round_trips():
+    correction = CorrectionFacts("Q2", "why", date(2024, 9, 1), C)
+    corrected = assessment("A2", 2, date(2024, 5, 1), {"Q1": C, "Q2": N}, corrections=(correction,))
+    view = derive_public_factory(factory([A1, corrected]), PUBLIC)
+    assert view.assessment_from_document(view.to_document()) == view.latest
