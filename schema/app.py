@@ -20,7 +20,7 @@ from ..config import Settings
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions, make_engine, make_sessions
 from .context import Context
-from .errors import ErrorCodes
+from .errors import ExecutionMarker, with_codes
 from .query import Query
 
 
@@ -38,7 +38,7 @@ def build_schema() -> strawberry.Schema:
     return PortalSchema(
         query=Query,
         extensions=[
-            ErrorCodes,
+            ExecutionMarker,
             lambda: QueryDepthLimiter(max_depth=12),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),
@@ -59,14 +59,26 @@ class PortalGraphQL(GraphQL):
 
     async def get_context(self, request, response) -> Context:
         today = self.clock()
-        return Context(
+        context = Context(
             sessions=self.sessions,
             loaders=Loaders(self.sessions, today),
             today=today,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            request_id=uuid.uuid4().hex,
             request=request,
             response=response,
         )
+        request.state.portal_context = context
+        return context
+
+    async def process_result(self, request, result):
+        if result.errors:
+            context = getattr(request.state, "portal_context", None)
+            result.errors = with_codes(
+                result.errors,
+                executed=getattr(context, "executed", False),
+                request_id=getattr(context, "request_id", None),
+            )
+        return await super().process_result(request, result)
 
 
 def create_app(settings: Settings, *, clock: Callable[[], date] = utc_today) -> Starlette:

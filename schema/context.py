@@ -19,6 +19,8 @@ class Context:
     request_id: str
     request: object = None
     response: object = None
+    # Set once the operation parsed and validated (schema.errors.ExecutionMarker).
+    executed: bool = False
 
 
 Info = strawberry.Info[Context, None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
@@ -19,21 +19,29 @@ from ..domain import errors
 log = logging.getLogger("transparency_portal.errors")
 
 
-class ErrorCodes(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
+class ExecutionMarker(SchemaExtension):
+    """Records on the request's context that execution began, i.e. the document parsed and
+    validated: errors without a path after that are variable values that did not fit."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if context is not None:
+            context.executed = True
         yield
-        context = self.execution_context
-        result = context.result
-        if result is None or not result.errors:
-            return
-        if context.graphql_document is None:
-            phase_code = errors.GRAPHQL_PARSE_FAILED
-        elif context.pre_execution_errors:
-            phase_code = errors.GRAPHQL_VALIDATION_FAILED
-        else:
-            phase_code = None
-        request_id = getattr(context.context, "request_id", None)
-        result.errors = [_with_code(error, phase_code, request_id) for error in result.errors]
+
+
+def with_codes(errors: list[GraphQLError], *, executed: bool, request_id: str | None) -> list[GraphQLError]:
+    """Applied to every result the server sends (the HTTP view calls it), including results
+    that strawberry builds outside the extension hooks, such as a parse error from ParserCache."""
+    return [_with_code(error, _phase_code(error, executed), request_id) for error in errors]
+
+
+def _phase_code(error: GraphQLError, executed: bool) -> str | None:
+    if isinstance(error, GraphQLSyntaxError) or isinstance(error.original_error, GraphQLSyntaxError):
+        return errors.GRAPHQL_PARSE_FAILED
+    if not executed:
+        return errors.GRAPHQL_VALIDATION_FAILED
+    return None
 
 
 def _with_code(error: GraphQLError, phase_code: str | None, request_id: str | None) -> GraphQLError:
@@ -44,8 +52,8 @@ def _with_code(error: GraphQLError, phase_code: str | None, request_id: str | No
         return _copy(error, original.message, {"code": original.code, **original.details})
     if isinstance(original, GlobalIDValueError):
         return _copy(error, "The id is not a valid global id.", {"code": errors.BAD_USER_INPUT})
-    if original is None and not error.path:
-        # graphql-core reports a variable that does not fit its type this way, before execution.
+    if not error.path:
+        # Every resolver error has a path; without one, a variable value did not fit its type.
         return _copy(error, error.message, {"code": errors.BAD_USER_INPUT})
     log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=original or error)
     return _copy(error, "Internal server error.", {"code": errors.INTERNAL, "requestId": request_id})

@@ -59,13 +59,14 @@ class Api:
         self.app = app
 
     def count_statements(self) -> list[str]:
-        """A list that collects every SQL statement the server runs from now on."""
+        """A list that collects every SQL query the server runs from now on (not BEGIN)."""
         statements: list[str] = []
-        event.listen(
-            self.app.state.engine.sync_engine,
-            "before_cursor_execute",
-            lambda conn, cursor, statement, *args: statements.append(statement),
-        )
+
+        def collect(conn, cursor, statement, *args):
+            if not statement.startswith("BEGIN"):
+                statements.append(statement)
+
+        event.listen(self.app.state.engine.sync_engine, "before_cursor_execute", collect)
         return statements
 
     async def post(self, query: str, variables: dict | None = None, **kwargs):

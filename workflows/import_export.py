@@ -22,7 +22,7 @@ import json
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -30,7 +30,7 @@ from importlib.resources import files
 from typing import Any, NamedTuple
 
 import fastjsonschema
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tqdm import tqdm
 
@@ -57,6 +57,8 @@ FORMAT = "assessment-export/1"
 
 # Rows per executemany call while writing (also the progress bar's step).
 WRITE_BATCH = 10_000
+# PostgreSQL advisory lock taken for the length of an import transaction ("port").
+IMPORT_LOCK_KEY = 0x706F7274
 # Problems shown in the text of an ImportRejected (all of them stay in `.problems`).
 SHOWN_PROBLEMS = 50
 
@@ -109,7 +111,12 @@ class ImportRejected(BadUserInput):
     def __init__(self, problems: Sequence[Problem], source: str = "<document>") -> None:
         self.problems: list[Problem] = list(problems)
         self.source = source
-        super().__init__(self._text(), source=source, problems=[str(p) for p in self.problems])
+        super().__init__(
+            self._text(),
+            source=source,
+            problem_count=len(self.problems),
+            problems=[str(p) for p in self.problems[:SHOWN_PROBLEMS]],
+        )
 
     def _text(self) -> str:
         if len(self.problems) == 1:
@@ -200,7 +207,7 @@ class ImportSummary:
             if len(self.corrections) > 20:
                 out.append(f"    ... and {len(self.corrections) - 20} more")
         if self.public_factories is not None:
-            out.append(f"  public factories {'would be ' if self.dry_run else ''}after the import: {self.public_factories}")
+            out.append(f"  public factories after the import: {self.public_factories}")
         return out
 
     def __str__(self) -> str:
@@ -307,7 +314,7 @@ def _field_path(parts: Sequence[str]) -> str | None:
 def _entry_key(section: str, entry: Any, index: int) -> str:
     """The README's "keyed by" for one entry, or its position when the key itself is broken."""
 
-    def text(name: str) -> str | None:
+    def part(name: str) -> str | None:
         value = entry.get(name) if isinstance(entry, dict) else None
         if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
             return None
@@ -315,15 +322,15 @@ def _entry_key(section: str, entry: Any, index: int) -> str:
         return value if len(value) <= 80 else value[:77] + "..."
 
     if section == "countries":
-        key = text("code")
+        key = part("code")
     elif section == "cycles":
-        factory, number = text("factory"), text("number")
+        factory, number = part("factory"), part("number")
         key = f"{factory}+{number}" if factory and number else None
     elif section == "refusals":
-        factory, day = text("factory"), text("date")
+        factory, day = part("factory"), part("date")
         key = f"{factory}+{day}" if factory and day else None
     else:
-        key = text("id")
+        key = part("id")
     return key if key is not None else f"#{index}"
 
 
@@ -458,8 +465,8 @@ class _Doc:
     refusals: dict[tuple[str, date], str | None] = field(default_factory=dict)
 
 
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text is not None else None
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
 
 
 def _index_document(document: Mapping[str, Any], problems: list[Problem]) -> _Doc:
@@ -963,7 +970,7 @@ def _correction_problem(change: Correction) -> Problem:
 class _Progress:
     def __init__(self, total: int, enabled: bool, source: str) -> None:
         self.bar = tqdm(
-            total=total, disable=not enabled, file=sys.stderr, unit="row", unit_scale=True, desc=f"import {source}"
+            total=total, disable=not enabled, file=sys.stderr, unit="row", desc=f"import {source}"
         )
 
     def __call__(self, n: int) -> None:
@@ -1182,6 +1189,10 @@ async def import_document(
     summary = ImportSummary(source=source, dry_run=dry_run)
     try:
         async with write_transaction(sessions) as session:
+            if session.bind.dialect.name == "postgresql":
+                # Imports queue behind each other (SQLite's BEGIN IMMEDIATE does the same): two
+                # at once would both plan to insert the same new entries.
+                await session.exec(text("SELECT pg_advisory_xact_lock(:key)"), params={"key": IMPORT_LOCK_KEY})
             problems: list[Problem] = []
             doc = _index_document(document, problems)
             stored = await _load_stored(session, doc)

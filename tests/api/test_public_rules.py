@@ -77,9 +77,9 @@ def world() -> dict:
         factory_with_history("KH-GREEN", "Green Thread Garments (test)", latest=all_compliant(**{"WT-4": "NON_COMPLIANT"})),
         single,
         drafted,
-        # Left the programme; its cycle ended 10 days ago: gone. Another's cycle ends in 100 days: shown.
+        # Left the programme; its cycle ended 10 days ago: gone. Another's cycle ends in 200 days: shown.
         factory_with_history("KH-GONE", "Departed Apparel (test)", left_on=days_ago(40), last_cycle_end_in_days=-10),
-        factory_with_history("KH-LEAVING", "Leaving Apparel (test)", left_on=days_ago(5), last_cycle_end_in_days=100),
+        factory_with_history("KH-LEAVING", "Leaving Apparel (test)", left_on=days_ago(5)),
         refused,
         excused,
         virtual,

@@ -85,8 +85,9 @@ def factory_with_history(
         "factories": [entry],
         "cycles": cycles(id, 3, last_cycle_end_in_days),
         "assessments": [
-            assessment(f"{id}-A1", id, 2, 300 - (200 - last_cycle_end_in_days), older),
-            assessment(f"{id}-A2", id, 3, 100 - (200 - last_cycle_end_in_days), latest),
+            # Shifted so that each assessment stays inside its cycle.
+            assessment(f"{id}-A1", id, 2, 300 + (200 - last_cycle_end_in_days), older),
+            assessment(f"{id}-A2", id, 3, 100 + (200 - last_cycle_end_in_days), latest),
         ],
     }
 

@@ -297,6 +297,13 @@ async def test_the_schema_error_names_section_key_and_field(sessions):
     with pytest.raises(ImportRejected) as caught:
         parse_document(json.dumps(document).encode())
     assert [str(p) for p in caught.value.problems] == ["factories[KH-0001].type: is required"]
+    # Problems of the document itself have no section.
+    with pytest.raises(ImportRejected) as caught:
+        parse_document(b'{"format": "assessment-export/2"}')
+    assert [str(p) for p in caught.value.problems] == ['format: must be assessment-export/1, not "assessment-export/2"']
+    with pytest.raises(ImportRejected) as caught:
+        parse_document(b"[]", "list.json")
+    assert str(caught.value) == "list.json: the document must be a JSON object, not a list"
 
 
 async def test_broken_json_changes_nothing(sessions):
