@@ -9,11 +9,28 @@ can change it. Public reads touch only the projection and the question and count
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment, always timezone-aware UTC when read back: SQLite keeps no zone, PostgreSQL does."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one (UTC)")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 
@@ -115,7 +132,7 @@ class CorrectionRow(SQLModel, table=True):
     new_value: str | None = None
     reason: str
     corrected_by: str
-    corrected_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    corrected_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     import_run_pk: int | None = Field(default=None, foreign_key="import_run.pk")
 
 
@@ -128,7 +145,7 @@ class ImportRunRow(SQLModel, table=True):
     source: str
     sha256: str = Field(max_length=64)
     actor: str
-    imported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    imported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -189,7 +206,7 @@ class DataVersionRow(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
-    changed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 metadata = SQLModel.metadata

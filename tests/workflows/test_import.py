@@ -451,8 +451,8 @@ async def test_a_correction_is_recorded_and_shown(sessions):
     ]
     for row in rows:
         assert (row.corrected_by, row.reason, row.import_run_pk) == ("bob", reason, run.pk)
-        # SQLite hands back naive datetimes for DateTime(timezone=True); they are stored in UTC.
-        corrected_at = row.corrected_at if row.corrected_at.tzinfo else row.corrected_at.replace(tzinfo=UTC)
+        corrected_at = row.corrected_at
+        assert corrected_at.tzinfo is not None
         assert started - timedelta(seconds=1) <= corrected_at <= datetime.now(UTC) + timedelta(seconds=1)
     assert a2_findings == {"OSH-7": "NON_COMPLIANT"}  # the absent finding is gone from the record
     assert run.actor == "bob" and run.summary["corrections"] == 3
