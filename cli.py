@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from .config import Settings
+from .domain.errors import PortalError
+from .domain.moderation import Role
 from .storage.db import make_engine, make_sessions
 from .storage.migrate import upgrade
 
@@ -42,8 +44,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the database has factories already")
     demo.set_defaults(run=_demo)
 
+    users = commands.add_parser("users", help="people who may act: suppliers, moderators, stewards")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    add = user_commands.add_parser("add", help="create a user; prints its token once, alone on the last line")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--name", required=True)
+    add.add_argument("--factory", help="a supplier's factory: its id as the API shows it")
+    add.add_argument("--valid-days", type=int, help="the token expires after this many days (default: never)")
+    add.set_defaults(run=_users_add)
+    revoke = user_commands.add_parser("revoke", help="stop a user and all their tokens at once")
+    revoke.add_argument("user", type=int, help="the user's number, as `portal users list` shows it")
+    revoke.set_defaults(run=_users_revoke)
+    user_commands.add_parser("list", help="list users").set_defaults(run=_users_list)
+
     args = parser.parse_args(argv)
     return args.run(args, Settings.from_env())
+
+
+async def _with_sessions(settings: Settings, work):
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        return await work(make_sessions(engine))
+    finally:
+        await engine.dispose()
+
+
+def _users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .resolvers.ids import node_key
+    from .workflows.users import add_user
+
+    try:
+        factory = node_key(args.factory, "Factory", "factory") if args.factory else None
+        created = asyncio.run(
+            _with_sessions(
+                settings,
+                lambda sessions: add_user(
+                    sessions, name=args.name, role=Role(args.role), factory_source_id=factory, valid_days=args.valid_days
+                ),
+            )
+        )
+    except PortalError as error:
+        print(f"portal users add: {error.message}", file=sys.stderr)
+        return 1
+    expiry = created.expires_at.isoformat() if created.expires_at else "never"
+    print(f"user {created.user_pk} ({created.role.value}) {created.name}; token expires: {expiry}")
+    print("the token is shown once, now:")
+    print(created.token)
+    return 0
+
+
+def _users_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from .workflows.users import revoke_user
+
+    try:
+        asyncio.run(_with_sessions(settings, lambda sessions: revoke_user(sessions, args.user)))
+    except PortalError as error:
+        print(f"portal users revoke: {error.message}", file=sys.stderr)
+        return 1
+    print(f"user {args.user} revoked")
+    return 0
+
+
+def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
+    from .workflows.users import list_users
+
+    for user, factory in asyncio.run(_with_sessions(settings, list_users)):
+        state = f"revoked {user.revoked_at:%Y-%m-%d}" if user.revoked_at else "active"
+        print(f"{user.pk}\t{user.role}\t{user.name}\t{factory or '-'}\t{state}")
+    return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,13 +14,42 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     # Who an import or correction is recorded as, when the command line does not say.
     actor: str = "importer"
+    # Where attachments live; None: beside the SQLite file, else ./portal-attachments.
+    storage_dir: Path | None = None
+    max_attachments: int = 5
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    claim_minutes: int = 15
 
     @classmethod
     def from_env(cls) -> Settings:
+        env = os.environ
+        storage = env.get("PORTAL_STORAGE_DIR")
         return cls(
-            database_url=_normalise_url(os.environ.get("PORTAL_DATABASE_URL", DEFAULT_DATABASE_URL)),
-            actor=os.environ.get("PORTAL_ACTOR") or os.environ.get("USER") or "importer",
+            database_url=_normalise_url(env.get("PORTAL_DATABASE_URL", DEFAULT_DATABASE_URL)),
+            actor=env.get("PORTAL_ACTOR") or env.get("USER") or "importer",
+            storage_dir=Path(storage) if storage else None,
+            max_attachments=_positive(env, "PORTAL_MAX_ATTACHMENTS", cls.max_attachments),
+            max_attachment_bytes=_positive(env, "PORTAL_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
+            claim_minutes=_positive(env, "PORTAL_CLAIM_MINUTES", cls.claim_minutes),
         )
+
+    @property
+    def attachments_dir(self) -> Path:
+        if self.storage_dir is not None:
+            return self.storage_dir
+        database = sqlite_path(self.database_url)
+        if database is not None:
+            return database.parent / f"{database.stem}-attachments"
+        return Path("portal-attachments")
+
+
+def _positive(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise SystemExit(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
 
 
 def _normalise_url(url: str) -> str:

@@ -13,16 +13,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.programme import CountryProgramme, Question
 from ..domain.publication import PublicFactory
+from ..domain.responses import ResponseRecord
 from ..storage import public_reads
+from ..storage import responses as response_reads
 from ..storage.db import Sessions
+from ..storage.responses import Event, Flag
 
+K = TypeVar("K")
 V = TypeVar("V")
 
 
 def _loader(
-    sessions: Sessions, fetch: Callable[[AsyncSession, list[str]], Awaitable[dict[str, V]]]
-) -> DataLoader[str, V | None]:
-    async def load(keys: Sequence[str]) -> list[V | None]:
+    sessions: Sessions, fetch: Callable[[AsyncSession, list[K]], Awaitable[dict[K, V]]]
+) -> DataLoader[K, V | None]:
+    async def load(keys: Sequence[K]) -> list[V | None]:
         async with sessions() as session:
             found = await fetch(session, list(keys))
         return [found.get(key) for key in keys]
@@ -42,6 +46,12 @@ class Loaders:
     country: DataLoader[str, CountryProgramme | None] = field(init=False)
     factory: DataLoader[str, PublicFactory | None] = field(init=False)
     factory_by_assessment: DataLoader[str, PublicFactory | None] = field(init=False)
+    response: DataLoader[str, ResponseRecord | None] = field(init=False)
+    # Approved responses per assessment (callers make sure the assessment is current).
+    approved_responses: DataLoader[str, list[ResponseRecord] | None] = field(init=False)
+    # Moderators' views, by the response's key.
+    flags: DataLoader[int, list[Flag] | None] = field(init=False)
+    history: DataLoader[int, list[Event] | None] = field(init=False)
 
     def __post_init__(self) -> None:
         today = self.today
@@ -51,6 +61,10 @@ class Loaders:
         self.factory_by_assessment = _loader(
             self.sessions, lambda s, ids: public_reads.factories_by_assessment(s, ids, today)
         )
+        self.response = _loader(self.sessions, response_reads.records_by_public_id)
+        self.approved_responses = _loader(self.sessions, response_reads.approved_for_assessments)
+        self.flags = _loader(self.sessions, response_reads.flags_of)
+        self.history = _loader(self.sessions, response_reads.events_of)
 
     def prime_factories(self, factories: Sequence[PublicFactory]) -> None:
         """A page already holds its factories: later lookups by id need no query."""

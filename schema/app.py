@@ -5,27 +5,36 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 
 import strawberry
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.tools import merge_types
 
 from ..config import Settings
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions, make_engine, make_sessions
+from ..workflows.attachments import FileStore
+from ..workflows.responses import Limits
+from ..workflows.users import authenticate
+from .attachments import attachment_endpoint, bearer_token
 from .context import Context
 from .errors import ExecutionMarker, with_codes
+from .moderation import ModerationQuery
+from .mutation import Mutation
 from .query import Query
+from .upload_guard import UploadGuard, UploadLimits
 
 
-def utc_today() -> date:
-    return datetime.now(UTC).date()
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class PortalSchema(strawberry.Schema):
@@ -36,7 +45,8 @@ class PortalSchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     return PortalSchema(
-        query=Query,
+        query=merge_types("Query", (Query, ModerationQuery)),
+        mutation=Mutation,
         extensions=[
             ExecutionMarker,
             lambda: QueryDepthLimiter(max_depth=12),
@@ -52,18 +62,24 @@ schema = build_schema()
 
 
 class PortalGraphQL(GraphQL):
-    def __init__(self, sessions: Sessions, clock: Callable[[], date]) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+    def __init__(self, sessions: Sessions, store: FileStore, limits: Limits, clock: Callable[[], datetime]) -> None:
+        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.sessions = sessions
+        self.store = store
+        self.limits = limits
         self.clock = clock
 
     async def get_context(self, request, response) -> Context:
-        today = self.clock()
+        now = self.clock()
         context = Context(
             sessions=self.sessions,
-            loaders=Loaders(self.sessions, today),
-            today=today,
+            loaders=Loaders(self.sessions, now.date()),
+            now=now,
             request_id=uuid.uuid4().hex,
+            store=self.store,
+            limits=self.limits,
+            principal=await authenticate(self.sessions, bearer_token(request)),
+            base_url=str(request.base_url).rstrip("/"),
             request=request,
             response=response,
         )
@@ -81,9 +97,15 @@ class PortalGraphQL(GraphQL):
         return await super().process_result(request, result)
 
 
-def create_app(settings: Settings, *, clock: Callable[[], date] = utc_today) -> Starlette:
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
+    store = FileStore(settings.attachments_dir)
+    limits = Limits(
+        max_files=settings.max_attachments,
+        max_file_bytes=settings.max_attachment_bytes,
+        claim=timedelta(minutes=settings.claim_minutes),
+    )
 
     async def healthz(_request: Request) -> JSONResponse:
         try:
@@ -103,10 +125,12 @@ def create_app(settings: Settings, *, clock: Callable[[], date] = utc_today) -> 
 
     app = Starlette(
         routes=[
-            Route("/graphql", PortalGraphQL(sessions, clock), methods=["GET", "POST"]),
+            Route("/graphql", PortalGraphQL(sessions, store, limits, clock), methods=["GET", "POST"]),
+            Route("/attachments/{id}", attachment_endpoint(sessions, store, clock)),
             Route("/healthz", healthz),
             Route("/schema.graphql", sdl),
         ],
+        middleware=[Middleware(UploadGuard, limits=UploadLimits(limits.max_files, limits.max_file_bytes))],
         lifespan=lifespan,
     )
     app.state.engine = engine

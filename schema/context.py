@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 
+from ..domain.access import Principal
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions
+from ..workflows.attachments import FileStore
+from ..workflows.responses import Limits
 
 
 @dataclass
 class Context:
     sessions: Sessions
     loaders: Loaders
-    today: date
+    now: datetime
     request_id: str
+    store: FileStore
+    limits: Limits
+    # None: an anonymous request, which sees only public data.
+    principal: Principal | None = None
+    base_url: str = ""
     request: object = None
     response: object = None
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
     # Set once the operation parsed and validated (schema.errors.ExecutionMarker).
     executed: bool = False
 

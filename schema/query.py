@@ -9,16 +9,17 @@ import strawberry
 from strawberry import relay
 
 from ..domain import vocabulary
-from ..domain.errors import BadUserInput, NotFound
+from ..domain.errors import NotFound
 from ..resolvers import factories as factory_reads
 from ..resolvers import issues as issue_reads
 from ..resolvers.factories import Page
+from ..resolvers.ids import node_key
 from ..resolvers.issues import normalise_country_code
 from ..storage.public_reads import FactoryFilter as FilterSpec
 from ..storage.public_reads import FactoryOrder as OrderSpec
 from ..storage.public_reads import OrderField
 from .context import Info
-from .types import ComplianceIssue, ComplianceStatus, Country, Factory, FactoryType, Modality
+from .types import ComplianceIssue, ComplianceStatus, Country, Factory, FactoryType, Modality, PageInfo
 
 FactoryOrderField = strawberry.enum(OrderField, name="FactoryOrderField")
 
@@ -47,22 +48,12 @@ class FactoryFilter:
             countries=tuple(normalise_country_code(c) for c in self.country or ()),
             factory_types=tuple(t.value for t in self.factory_type or ()),
             compliance=tuple(vocabulary.ComplianceStatus(c) for c in self.compliance or ()),
-            non_compliant_on=tuple(_issue_code(i) for i in self.non_compliant_on or ()),
+            non_compliant_on=tuple(node_key(i, "ComplianceIssue", "nonCompliantOn") for i in self.non_compliant_on or ()),
             modalities=tuple(m.value for m in self.modality or ()),
             search=self.search,
             assessed_since=self.assessed_since,
             refusals_highlighted=self.refusals_highlighted,
         )
-
-
-def _issue_code(issue_id: str) -> str:
-    try:
-        global_id = relay.GlobalID.from_id(issue_id)
-    except ValueError as error:
-        raise BadUserInput(f"{issue_id!r} is not a ComplianceIssue id.", argument="nonCompliantOn") from error
-    if global_id.type_name != "ComplianceIssue":
-        raise BadUserInput(f"{issue_id!r} is not a ComplianceIssue id.", argument="nonCompliantOn")
-    return global_id.node_id
 
 
 @strawberry.input
@@ -72,14 +63,6 @@ class FactoryOrder:
 
     def spec(self) -> OrderSpec:
         return OrderSpec(field=OrderField(self.field), descending=self.direction is OrderDirection.DESC)
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -116,16 +99,6 @@ class FactoryConnection:
         return await factory_reads.factory_count(info.context.sessions, info.context.loaders, self.filter)
 
 
-def _node_id(id: str, type_name: str) -> str:
-    try:
-        global_id = relay.GlobalID.from_id(id)
-    except ValueError as error:
-        raise BadUserInput(f"{id!r} is not a valid id.", argument="id") from error
-    if global_id.type_name != type_name:
-        raise BadUserInput(f"{id!r} is not a {type_name} id.", argument="id")
-    return global_id.node_id
-
-
 @strawberry.type
 class Query:
     node: relay.Node | None = relay.node(description="Any public object by its id; null when it is not public.")
@@ -148,7 +121,7 @@ class Query:
 
     @strawberry.field(description="One public factory; NOT_FOUND when there is none with this id or it is not public.")
     async def factory(self, info: Info, id: strawberry.ID) -> Factory | None:
-        view = await info.context.loaders.factory.load(_node_id(id, "Factory"))
+        view = await info.context.loaders.factory.load(node_key(id, "Factory"))
         if view is None:
             raise NotFound("No public factory has this id.", id=id)
         return Factory.of(view)

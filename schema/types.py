@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -13,6 +14,12 @@ from ..domain.programme import CountryProgramme, Question
 from ..domain.publication import PublicAssessment, PublicCorrection, PublicFactory, PublicFinding
 from ..resolvers import issues as issue_reads
 from .context import Info
+
+if TYPE_CHECKING:
+    from .responses import Response
+
+# Responses live in their own module, which needs these types too.
+LazyResponse = Annotated["Response", strawberry.lazy("transparency_portal.schema.responses")]
 
 Cluster = strawberry.enum(vocabulary.Cluster, description="A cluster of the assessment tool's questions.")
 FactoryType = strawberry.enum(vocabulary.FactoryType, description="What a factory makes.")
@@ -25,6 +32,14 @@ ComplianceStatus = strawberry.enum(
     vocabulary.ComplianceStatus,
     description="GREEN: no publicly reported issue found non-compliant in the latest published assessment.",
 )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
 
 
 @strawberry.type(description="One of the assessment tool's compliance questions, reported publicly in some country.")
@@ -115,6 +130,14 @@ class Finding(relay.Node):
     def correction(self) -> Correction | None:
         return Correction(correction=self.finding.correction) if self.finding.correction else None
 
+    @strawberry.field(description="The factory's approved responses to this finding.")
+    async def responses(self, info: Info) -> list[LazyResponse]:
+        from .responses import Response
+
+        assessment_id = self.finding_id.partition("/")[0]
+        approved = await info.context.loaders.approved_responses.load(assessment_id) or []
+        return [Response.of(r) for r in approved if r.question_id == self.finding.question_id]
+
     @classmethod
     def of(cls, assessment: PublicAssessment, finding: PublicFinding) -> Finding:
         return cls(finding_id=f"{assessment.source_id}/{finding.question_id}", finding=finding)
@@ -166,6 +189,13 @@ class Assessment(relay.Node):
     @strawberry.field
     def factory(self) -> Factory:
         return Factory.of(self.factory_view)
+
+    @strawberry.field(description="The factory's approved responses to this assessment and to its findings.")
+    async def responses(self, info: Info) -> list[LazyResponse]:
+        from .responses import Response
+
+        approved = await info.context.loaders.approved_responses.load(self.assessment.source_id) or []
+        return [Response.of(r) for r in approved]
 
     @classmethod
     def of(cls, factory: PublicFactory) -> Assessment:

@@ -69,35 +69,60 @@ class Api:
         event.listen(self.app.state.engine.sync_engine, "before_cursor_execute", collect)
         return statements
 
-    async def post(self, query: str, variables: dict | None = None, **kwargs):
-        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+    async def post(self, query: str, variables: dict | None = None, token: str | None = None, **kwargs):
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
+        )
 
-    async def query(self, query: str, variables: dict | None = None) -> dict:
+    async def query(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         """The `data` of a query that must succeed."""
-        response = await self.post(query, variables)
+        response = await self.post(query, variables, token)
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def errors(self, query: str, variables: dict | None = None) -> list[dict]:
+    async def errors(self, query: str, variables: dict | None = None, token: str | None = None) -> list[dict]:
         """The errors of a query that must fail."""
-        body = (await self.post(query, variables)).json()
+        body = (await self.post(query, variables, token)).json()
         assert body.get("errors"), body
         return body["errors"]
 
+    async def upload(self, query: str, variables: dict, files: list[tuple[str, bytes, str]], token: str | None = None):
+        """A GraphQL multipart request: `files` go to variables.input.attachments."""
+        import json
+
+        variables = {**variables, "input": {**variables["input"], "attachments": [None] * len(files)}}
+        operations = json.dumps({"query": query, "variables": variables})
+        mapping = json.dumps({str(i): [f"variables.input.attachments.{i}"] for i in range(len(files))})
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return await self.client.post(
+            "/graphql",
+            data={"operations": operations, "map": mapping},
+            files={str(i): f for i, f in enumerate(files)},
+            headers=headers,
+        )
+
 
 @pytest.fixture
-async def api(database_url, engine):
+def settings(database_url, tmp_path):
+    from transparency_portal.config import Settings
+
+    # Small upload limits, so tests can cross them with small files.
+    return Settings(database_url=database_url, storage_dir=tmp_path / "attachments", max_attachment_bytes=300_000)
+
+
+@pytest.fixture
+async def api(settings, engine):
     import asyncio
 
     import httpx
     import uvicorn
 
-    from transparency_portal.config import Settings
     from transparency_portal.schema.app import create_app
 
-    app = create_app(Settings(database_url=database_url))
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
     while not server.started:

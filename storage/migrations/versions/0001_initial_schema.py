@@ -96,6 +96,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('pk'),
     sa.UniqueConstraint('factory_pk', 'number')
     )
+    op.create_table('portal_user',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('factory_pk', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['factory_pk'], ['factory.pk'], ),
+    sa.PrimaryKeyConstraint('pk')
+    )
+    with op.batch_alter_table('portal_user', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portal_user_factory_pk'), ['factory_pk'], unique=False)
+
     op.create_table('public_factory',
     sa.Column('factory_pk', sa.Integer(), nullable=False),
     sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -173,9 +186,124 @@ def upgrade() -> None:
     with op.batch_alter_table('public_non_compliance', schema=None) as batch_op:
         batch_op.create_index('ix_public_non_compliance_question', ['question_id', 'factory_pk'], unique=False)
 
+    op.create_table('response',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('public_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('factory_pk', sa.Integer(), nullable=False),
+    sa.Column('assessment_pk', sa.Integer(), nullable=False),
+    sa.Column('question_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('author_pk', sa.Integer(), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('posted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('severity', sa.Integer(), nullable=False),
+    sa.Column('removal_reason', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('claimed_by_pk', sa.Integer(), nullable=True),
+    sa.Column('claim_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assessment_pk'], ['assessment.pk'], ),
+    sa.ForeignKeyConstraint(['author_pk'], ['portal_user.pk'], ),
+    sa.ForeignKeyConstraint(['claimed_by_pk'], ['portal_user.pk'], ),
+    sa.ForeignKeyConstraint(['factory_pk'], ['factory.pk'], ),
+    sa.ForeignKeyConstraint(['question_id'], ['question.id'], ),
+    sa.PrimaryKeyConstraint('pk'),
+    sa.UniqueConstraint('public_id')
+    )
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.create_index('ix_response_assessment_state', ['assessment_pk', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_response_factory_pk'), ['factory_pk'], unique=False)
+        batch_op.create_index('ix_response_queue', ['state', 'severity', 'posted_at'], unique=False)
+
+    op.create_table('token',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('user_pk', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_pk'], ['portal_user.pk'], ),
+    sa.PrimaryKeyConstraint('pk'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_token_user_pk'), ['user_pk'], unique=False)
+
+    op.create_table('attachment',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('public_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('response_pk', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('extension', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('original_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['response_pk'], ['response.pk'], ),
+    sa.PrimaryKeyConstraint('pk'),
+    sa.UniqueConstraint('public_id')
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachment_response_pk'), ['response_pk'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachment_sha256'), ['sha256'], unique=False)
+
+    op.create_table('response_event',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('response_pk', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('from_state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('to_state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('actor_pk', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_pk'], ['portal_user.pk'], ),
+    sa.ForeignKeyConstraint(['response_pk'], ['response.pk'], ),
+    sa.PrimaryKeyConstraint('pk')
+    )
+    with op.batch_alter_table('response_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_response_event_response_pk'), ['response_pk'], unique=False)
+
+    op.create_table('response_flag',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('response_pk', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('match', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
+    sa.ForeignKeyConstraint(['response_pk'], ['response.pk'], ),
+    sa.PrimaryKeyConstraint('pk')
+    )
+    with op.batch_alter_table('response_flag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_response_flag_response_pk'), ['response_pk'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('response_flag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_response_flag_response_pk'))
+
+    op.drop_table('response_flag')
+    with op.batch_alter_table('response_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_response_event_response_pk'))
+
+    op.drop_table('response_event')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachment_sha256'))
+        batch_op.drop_index(batch_op.f('ix_attachment_response_pk'))
+
+    op.drop_table('attachment')
+    with op.batch_alter_table('token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_token_user_pk'))
+
+    op.drop_table('token')
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_index('ix_response_queue')
+        batch_op.drop_index(batch_op.f('ix_response_factory_pk'))
+        batch_op.drop_index('ix_response_assessment_state')
+
+    op.drop_table('response')
     with op.batch_alter_table('public_non_compliance', schema=None) as batch_op:
         batch_op.drop_index('ix_public_non_compliance_question')
 
@@ -198,6 +326,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_public_factory_country_name')
 
     op.drop_table('public_factory')
+    with op.batch_alter_table('portal_user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portal_user_factory_pk'))
+
+    op.drop_table('portal_user')
     op.drop_table('cycle')
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_factory_pk'))

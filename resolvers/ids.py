@@ -1,0 +1,22 @@
+"""Relay global ids, decoded in one place: malformed ones are the client's mistake."""
+
+from __future__ import annotations
+
+from strawberry import relay
+
+from ..domain.errors import BadUserInput
+
+
+def node_key(global_id: str, type_name: str, argument: str = "id") -> str:
+    """The key inside a global id of `type_name`; BAD_USER_INPUT for anything else."""
+    try:
+        decoded = relay.GlobalID.from_id(global_id)
+    except ValueError as error:
+        raise BadUserInput(f"{global_id!r} is not a valid id.", argument=argument) from error
+    if decoded.type_name != type_name:
+        raise BadUserInput(f"{global_id!r} is not a {type_name} id.", argument=argument)
+    return decoded.node_id
+
+
+def to_global(type_name: str, key: str) -> str:
+    return relay.to_base64(type_name, key)

@@ -1,0 +1,122 @@
+"""Responses and moderation: GraphQL arguments in, workflow calls, records out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..domain.access import Principal, require_role
+from ..domain.errors import BadUserInput
+from ..domain.moderation import Action, RemovalReason, Role
+from ..domain.responses import ResponseRecord
+from ..storage import responses as repo
+from ..storage.db import Sessions
+from ..storage.responses import QueueFilter
+from ..workflows import responses as workflow
+from ..workflows.attachments import FileStore
+from ..workflows.responses import Limits, Upload
+from . import cursors
+from .factories import check_first
+from .ids import node_key, to_global
+
+
+async def read_uploads(files) -> list[Upload]:
+    """Starlette's spooled uploads (already bounded by the upload guard) as bytes."""
+    return [Upload(filename=f.filename or "attachment", data=await f.read()) for f in files or ()]
+
+
+def response_key(global_id: str) -> str:
+    return node_key(global_id, "Response")
+
+
+async def submit(
+    sessions: Sessions, store: FileStore, limits: Limits, principal: Principal | None,
+    *, assessment_id: str, finding_id: str | None, text: str, files,
+) -> ResponseRecord:
+    assessment = node_key(assessment_id, "Assessment", "assessmentId")
+    question = None
+    if finding_id is not None:
+        finding_assessment, _, question = node_key(finding_id, "Finding", "findingId").partition("/")
+        if finding_assessment != assessment:
+            raise BadUserInput("The finding belongs to another assessment.", argument="findingId")
+    return await workflow.submit_response(
+        sessions, store, principal, assessment_id=assessment, question_id=question, text=text,
+        uploads=await read_uploads(files), limits=limits,
+    )
+
+
+async def approve(sessions: Sessions, principal, response_id: str, version: int, note: str | None) -> ResponseRecord:
+    return await workflow.decide_response(
+        sessions, principal, response_key(response_id), action=Action.APPROVE, version=version, note=note
+    )
+
+
+async def remove(
+    sessions: Sessions, principal, response_id: str, version: int, reason: RemovalReason, note: str | None
+) -> ResponseRecord:
+    return await workflow.decide_response(
+        sessions, principal, response_key(response_id), action=Action.REMOVE, version=version, reason=reason, note=note
+    )
+
+
+async def withdraw(sessions: Sessions, principal, response_id: str) -> ResponseRecord:
+    return await workflow.withdraw_response(sessions, principal, response_key(response_id))
+
+
+async def claim(sessions: Sessions, principal, limits: Limits, response_id: str) -> ResponseRecord:
+    return await workflow.claim_response(sessions, principal, response_key(response_id), limits=limits)
+
+
+async def release(sessions: Sessions, principal, response_id: str) -> ResponseRecord:
+    return await workflow.release_response(sessions, principal, response_key(response_id))
+
+
+async def note(sessions: Sessions, principal, response_id: str, text: str) -> ResponseRecord:
+    return await workflow.add_note(sessions, principal, response_key(response_id), text)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[tuple[repo.QueuePosition, ResponseRecord]]
+    has_next: bool
+    has_previous: bool
+    filter: QueueFilter
+
+
+async def queue_page(
+    sessions: Sessions, principal: Principal | None, first: int, after: str | None, f: QueueFilter
+) -> QueuePage:
+    require_role(principal, Role.MODERATOR)
+    first = check_first(first)
+    position = cursors.decode_queue(after) if after else None
+    async with sessions() as session:
+        items = await repo.queue_page(session, f, position, first + 1)
+    return QueuePage(items[:first], len(items) > first, position is not None, f)
+
+
+async def queue_count(sessions: Sessions, f: QueueFilter) -> int:
+    async with sessions() as session:
+        return await repo.queue_count(session, f)
+
+
+async def queue_stats(sessions: Sessions, principal: Principal | None) -> list[tuple[str, int, datetime]]:
+    require_role(principal, Role.MODERATOR)
+    async with sessions() as session:
+        return await repo.queue_stats(session)
+
+
+async def factory_id_of(sessions: Sessions, principal: Principal) -> str | None:
+    """The global id of the factory a supplier acts for."""
+    if principal.factory_pk is None:
+        return None
+    async with sessions() as session:
+        source_id = await repo.factory_source_id(session, principal.factory_pk)
+    return to_global("Factory", source_id) if source_id else None
+
+
+def waiting_since(now: datetime, hours: float | None) -> datetime | None:
+    if hours is None:
+        return None
+    if hours < 0:
+        raise BadUserInput("`waitingHours` cannot be negative.", argument="waitingHours")
+    return now - timedelta(hours=hours)

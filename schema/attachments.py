@@ -1,0 +1,57 @@
+"""GET /attachments/{id}: a response's file, to whoever may see the response.
+
+The public gets files of approved responses to current assessments only; the factory's own
+users and moderators get them before. Anyone else gets the same 404 as for an unknown id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..domain.responses import is_public, may_see
+from ..storage import responses as repo
+from ..storage.db import Sessions
+from ..workflows.attachments import FileStore
+from ..workflows.users import authenticate
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    # Even opened directly, a file can run nothing and load nothing.
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+}
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def attachment_endpoint(sessions: Sessions, store: FileStore, clock: Callable[[], datetime]):
+    async def serve(request: Request) -> Response:
+        not_found = JSONResponse({"error": "not found"}, status_code=404, headers=SECURITY_HEADERS)
+        principal = await authenticate(sessions, bearer_token(request))
+        async with sessions() as session:
+            found = await repo.attachment_and_response(session, request.path_params["id"])
+            if found is None:
+                return not_found
+            attachment, record = found
+            current = await repo.current_assessment_of(session, record.factory_pk, clock().date())
+        if not may_see(principal, record, current):
+            return not_found
+        try:
+            content = await store.read(attachment.sha256, attachment.extension)
+        except FileNotFoundError:
+            return not_found
+        disposition = "attachment" if attachment.content_type == "application/pdf" else "inline"
+        headers = {
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'{disposition}; filename="attachment-{attachment.public_id}{attachment.extension}"',
+            "Cache-Control": "public, max-age=300" if is_public(record, current) else "private, no-store",
+        }
+        return Response(content, media_type=attachment.content_type, headers=headers)
+
+    return serve

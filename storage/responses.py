@@ -1,0 +1,323 @@
+"""Reads and the guarded writes of responses, their attachments, flags and audit trail."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..domain.moderation import EventKind, RemovalReason, ResponseState
+from ..domain.responses import AttachmentInfo, ResponseRecord
+from .projection import chunks
+from .public_reads import visible
+from .tables import (
+    AssessmentRow,
+    AttachmentRow,
+    FactoryRow,
+    PublicFactoryRow,
+    ResponseEventRow,
+    ResponseFlagRow,
+    ResponseRow,
+    UserRow,
+)
+
+
+def _select_records():
+    return (
+        select(ResponseRow, FactoryRow.source_id, FactoryRow.country_code, AssessmentRow.source_id)
+        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
+        .join(AssessmentRow, AssessmentRow.pk == ResponseRow.assessment_pk)
+    )
+
+
+async def _records(session: AsyncSession, statement) -> list[ResponseRecord]:
+    rows = (await session.exec(statement)).all()
+    attachments = await _attachments(session, [r.pk for r, *_ in rows])
+    return [
+        ResponseRecord(
+            pk=r.pk,
+            public_id=r.public_id,
+            factory_pk=r.factory_pk,
+            factory_source_id=factory,
+            country=country,
+            assessment_source_id=assessment,
+            question_id=r.question_id,
+            author_pk=r.author_pk,
+            text=r.text,
+            state=ResponseState(r.state),
+            version=r.version,
+            posted_at=r.posted_at,
+            severity=r.severity,
+            removal_reason=RemovalReason(r.removal_reason) if r.removal_reason else None,
+            claimed_by_pk=r.claimed_by_pk,
+            claim_expires_at=r.claim_expires_at,
+            attachments=tuple(attachments.get(r.pk, ())),
+        )
+        for r, factory, country, assessment in rows
+    ]
+
+
+async def _attachments(session: AsyncSession, response_pks: Sequence[int]) -> dict[int, list[AttachmentInfo]]:
+    found: dict[int, list[AttachmentInfo]] = defaultdict(list)
+    for part in chunks(list(response_pks)):
+        rows = await session.exec(
+            select(AttachmentRow).where(AttachmentRow.response_pk.in_(part)).order_by(AttachmentRow.position)
+        )
+        for a in rows.scalars():
+            found[a.response_pk].append(
+                AttachmentInfo(a.public_id, a.content_type, a.size, a.sha256, a.extension, a.original_name)
+            )
+    return found
+
+
+async def records_by_public_id(session: AsyncSession, public_ids: Sequence[str]) -> dict[str, ResponseRecord]:
+    found: dict[str, ResponseRecord] = {}
+    for part in chunks(list(public_ids)):
+        for record in await _records(session, _select_records().where(ResponseRow.public_id.in_(part))):
+            found[record.public_id] = record
+    return found
+
+
+async def approved_for_assessments(
+    session: AsyncSession, assessment_source_ids: Sequence[str]
+) -> dict[str, list[ResponseRecord]]:
+    """Approved responses per assessment, oldest first."""
+    found: dict[str, list[ResponseRecord]] = defaultdict(list)
+    for part in chunks(list(assessment_source_ids)):
+        statement = (
+            _select_records()
+            .where(AssessmentRow.source_id.in_(part), ResponseRow.state == ResponseState.APPROVED.value)
+            .order_by(ResponseRow.posted_at, ResponseRow.pk)
+        )
+        for record in await _records(session, statement):
+            found[record.assessment_source_id].append(record)
+    return found
+
+
+async def current_assessment_of(session: AsyncSession, factory_pk: int, today: date) -> str | None:
+    """The factory's current public assessment, if it is public today."""
+    statement = select(PublicFactoryRow.latest_assessment).where(
+        PublicFactoryRow.factory_pk == factory_pk, visible(today)
+    )
+    return (await session.exec(statement)).scalar_one_or_none()
+
+
+async def current_assessments(session: AsyncSession, factory_pks: Sequence[int], today: date) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for part in chunks(list(set(factory_pks))):
+        rows = await session.exec(
+            select(PublicFactoryRow.factory_pk, PublicFactoryRow.latest_assessment).where(
+                PublicFactoryRow.factory_pk.in_(part), visible(today)
+            )
+        )
+        found.update(dict(rows.all()))
+    return found
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str
+    source: str
+    start: int
+    end: int
+    match: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    from_state: ResponseState | None
+    to_state: ResponseState | None
+    actor_name: str
+    actor_role: str
+    at: datetime
+    reason: RemovalReason | None
+    note: str | None
+
+
+async def flags_of(session: AsyncSession, response_pks: Sequence[int]) -> dict[int, list[Flag]]:
+    found: dict[int, list[Flag]] = defaultdict(list)
+    for part in chunks(list(response_pks)):
+        rows = await session.exec(
+            select(ResponseFlagRow).where(ResponseFlagRow.response_pk.in_(part)).order_by(ResponseFlagRow.pk)
+        )
+        for f in rows.scalars():
+            found[f.response_pk].append(Flag(f.kind, f.source, f.start, f.end, f.match, f.language))
+    return found
+
+
+async def events_of(session: AsyncSession, response_pks: Sequence[int]) -> dict[int, list[Event]]:
+    found: dict[int, list[Event]] = defaultdict(list)
+    for part in chunks(list(response_pks)):
+        rows = await session.exec(
+            select(ResponseEventRow, UserRow.name, UserRow.role)
+            .join(UserRow, UserRow.pk == ResponseEventRow.actor_pk)
+            .where(ResponseEventRow.response_pk.in_(part))
+            .order_by(ResponseEventRow.at, ResponseEventRow.pk)
+        )
+        for e, name, role in rows.all():
+            found[e.response_pk].append(
+                Event(
+                    kind=EventKind(e.kind),
+                    from_state=ResponseState(e.from_state) if e.from_state else None,
+                    to_state=ResponseState(e.to_state) if e.to_state else None,
+                    actor_name=name,
+                    actor_role=role,
+                    at=e.at,
+                    reason=RemovalReason(e.reason) if e.reason else None,
+                    note=e.note,
+                )
+            )
+    return found
+
+
+def add_event(
+    session: AsyncSession,
+    response_pk: int,
+    kind: EventKind,
+    actor_pk: int,
+    at: datetime,
+    *,
+    from_state: ResponseState | None = None,
+    to_state: ResponseState | None = None,
+    reason: RemovalReason | None = None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        ResponseEventRow(
+            response_pk=response_pk,
+            kind=kind.value,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value if to_state else None,
+            actor_pk=actor_pk,
+            at=at,
+            reason=reason.value if reason else None,
+            note=note,
+        )
+    )
+
+
+def unclaimed_or_mine(user_pk: int, now: datetime) -> ColumnElement[bool]:
+    return or_(
+        ResponseRow.claimed_by_pk.is_(None),
+        ResponseRow.claimed_by_pk == user_pk,
+        ResponseRow.claim_expires_at <= now,
+    )
+
+
+async def guarded_update(session: AsyncSession, pk: int, conditions: Sequence[ColumnElement[bool]], **values: Any) -> bool:
+    """UPDATE ... WHERE pk AND conditions: True when the row still matched (optimistic concurrency)."""
+    result = await session.exec(update(ResponseRow).where(ResponseRow.pk == pk, *conditions).values(**values))
+    return result.rowcount == 1
+
+
+# The moderation queue -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    countries: tuple[str, ...] = ()
+    factory_source_ids: tuple[str, ...] = ()
+    flag_kinds: tuple[str, ...] = ()
+    posted_before: datetime | None = None  # "waiting at least this long"
+
+
+# Position in the queue: severity (descending), posted_at, pk (ascending).
+QueuePosition = tuple[int, datetime, int]
+
+
+def _queue_conditions(f: QueueFilter) -> list[ColumnElement[bool]]:
+    conditions = [ResponseRow.state == ResponseState.SUBMITTED.value]
+    if f.countries:
+        conditions.append(FactoryRow.country_code.in_(f.countries))
+    if f.factory_source_ids:
+        conditions.append(FactoryRow.source_id.in_(f.factory_source_ids))
+    if f.flag_kinds:
+        conditions.append(
+            ResponseRow.pk.in_(select(ResponseFlagRow.response_pk).where(ResponseFlagRow.kind.in_(f.flag_kinds)))
+        )
+    if f.posted_before is not None:
+        conditions.append(ResponseRow.posted_at <= f.posted_before)
+    return conditions
+
+
+async def queue_page(
+    session: AsyncSession, f: QueueFilter, after: QueuePosition | None, limit: int
+) -> list[tuple[QueuePosition, ResponseRecord]]:
+    conditions = _queue_conditions(f)
+    if after is not None:
+        severity, posted_at, pk = after
+        conditions.append(
+            or_(
+                ResponseRow.severity < severity,
+                and_(
+                    ResponseRow.severity == severity,
+                    or_(
+                        ResponseRow.posted_at > posted_at,
+                        and_(ResponseRow.posted_at == posted_at, ResponseRow.pk > pk),
+                    ),
+                ),
+            )
+        )
+    statement = (
+        _select_records()
+        .where(*conditions)
+        .order_by(ResponseRow.severity.desc(), ResponseRow.posted_at, ResponseRow.pk)
+        .limit(limit)
+    )
+    return [((r.severity, r.posted_at, r.pk), r) for r in await _records(session, statement)]
+
+
+async def queue_count(session: AsyncSession, f: QueueFilter) -> int:
+    statement = (
+        select(func.count())
+        .select_from(ResponseRow)
+        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
+        .where(*_queue_conditions(f))
+    )
+    return (await session.exec(statement)).scalar_one()
+
+
+async def queue_stats(session: AsyncSession) -> list[tuple[str, int, datetime]]:
+    """Per country: how many responses wait, and since when the oldest does."""
+    statement = (
+        select(FactoryRow.country_code, func.count(), func.min(ResponseRow.posted_at))
+        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
+        .where(ResponseRow.state == ResponseState.SUBMITTED.value)
+        .group_by(FactoryRow.country_code)
+        .order_by(FactoryRow.country_code)
+    )
+    return [(country, count, oldest) for country, count, oldest in (await session.exec(statement)).all()]
+
+
+async def factory_source_id(session: AsyncSession, factory_pk: int) -> str | None:
+    return (await session.exec(select(FactoryRow.source_id).where(FactoryRow.pk == factory_pk))).scalar_one_or_none()
+
+
+async def attachment_and_response(
+    session: AsyncSession, attachment_public_id: str
+) -> tuple[AttachmentInfo, ResponseRecord] | None:
+    row = (
+        await session.exec(
+            select(AttachmentRow, ResponseRow.public_id)
+            .join(ResponseRow, ResponseRow.pk == AttachmentRow.response_pk)
+            .where(AttachmentRow.public_id == attachment_public_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    attachment, response_id = row
+    record = (await records_by_public_id(session, [response_id]))[response_id]
+    info = next(a for a in record.attachments if a.public_id == attachment.public_id)
+    return info, record
+
+
+async def hashes_in_use(session: AsyncSession, sha256s: Sequence[str]) -> set[str]:
+    rows = await session.exec(select(AttachmentRow.sha256).where(AttachmentRow.sha256.in_(list(sha256s))).distinct())
+    return set(rows.scalars())
