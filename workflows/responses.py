@@ -142,11 +142,21 @@ async def submit_response(
                 session.add(_attachment_row(response.pk, position, file))
             public_id = response.public_id
     except BaseException:
-        # Files go with their rows: whatever this request wrote, it takes back.
-        await store.discard(created)
+        # Files go with their rows: whatever this request wrote, it takes back, unless a
+        # request that committed meanwhile stored the same content (files are shared by hash).
+        await _discard_unreferenced(sessions, store, created, files)
         raise
     async with sessions() as session:
         return (await repo.records_by_public_id(session, [public_id]))[public_id]
+
+
+async def _discard_unreferenced(sessions: Sessions, store: FileStore, created: list[Path], files: list[CleanFile]) -> None:
+    if not created:
+        return
+    async with sessions() as session:
+        in_use = await repo.hashes_in_use(session, [f.sha256 for f in files])
+    keep = {store.path_for(f.sha256, f.extension) for f in files if f.sha256 in in_use}
+    await store.discard([path for path in created if path not in keep])
 
 
 def _visible(public: PublicFactoryRow, now: datetime) -> bool:

@@ -390,31 +390,35 @@ def _names(source: str, text: str, languages: Sequence[str]) -> list[Flag]:
         if compiled is None:
             continue
         pattern, cased = compiled
-        for m in pattern.finditer(text):
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
             a = m.start()
-            if not cased:
-                b = m.end()
-            else:
-                b = None
-                for word in _NAME_WORD.finditer(m.group(1)):
-                    token = word.group()
-                    if not token[0].isupper():
-                        break
-                    end = m.start(1) + word.end()
-                    if token.endswith("."):
-                        if len(token) == 2:  # an initial: "J."
-                            b = end
-                            continue
-                        b = end - 1  # a full stop after the name ends the sentence
-                        break
-                    b = end
-                if b is None:
-                    continue
-            if (a, b) in seen:
+            b = m.end() if not cased else _capitalised_end(m)
+            if b is None:
+                pos = m.start(1)  # not a name: look for the next honorific after this one
                 continue
-            seen.add((a, b))
-            flags.append(Flag(FlagKind.PERSONAL_NAME, source, a, b, text[a:b]))
+            pos = b
+            if (a, b) not in seen:
+                seen.add((a, b))
+                flags.append(Flag(FlagKind.PERSONAL_NAME, source, a, b, text[a:b]))
     return flags
+
+
+def _capitalised_end(m: re.Match[str]) -> int | None:
+    """End of the capitalised words after the honorific, or None if the first is not."""
+    b = None
+    for word in _NAME_WORD.finditer(m.group(1)):
+        token = word.group()
+        if not token[0].isupper():
+            break
+        end = m.start(1) + word.end()
+        if token.endswith("."):
+            if len(token) == 2:  # an initial: "J."
+                b = end
+                continue
+            return end - 1  # a full stop after the name ends the sentence
+        b = end
+    return b
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -112,3 +113,34 @@ def test_demo_then_serve_answers_the_readme_queries(tmp_path, env):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+async def test_users_get_a_token_once_and_revoking_stops_it(tmp_path, env):
+    from transparency_portal.storage.db import make_engine, make_sessions
+    from transparency_portal.workflows.users import authenticate
+
+    assert portal(env, "import", write(tmp_path, "f.json", merge(base_document(), factory_with_history("KH-1", "Cli (test)")))).returncode == 0
+    factory_id = base64.b64encode(b"Factory:KH-1").decode()
+    added = portal(env, "users", "add", "--role", "supplier", "--factory", factory_id, "--name", "Cli Supplier")
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+    assert token.startswith("tp_") and " " not in token
+
+    unknown = portal(env, "users", "add", "--role", "supplier", "--factory", base64.b64encode(b"Factory:NOPE").decode(), "--name", "X")
+    assert unknown.returncode == 1 and "NOPE" in unknown.stderr
+    assert portal(env, "users", "add", "--role", "supplier", "--name", "No Factory").returncode == 1
+    assert portal(env, "users", "add", "--role", "moderator", "--factory", factory_id, "--name", "Y").returncode == 1
+
+    engine = make_engine(env["PORTAL_DATABASE_URL"].replace("sqlite://", "sqlite+aiosqlite://"))
+    sessions = make_sessions(engine)
+    try:
+        principal = await authenticate(sessions, token)
+        assert principal is not None and principal.name == "Cli Supplier" and principal.role.value == "supplier"
+        listed = portal(env, "users", "list")
+        assert "Cli Supplier" in listed.stdout and "KH-1" in listed.stdout
+        user_number = listed.stdout.splitlines()[0].split("\t")[0]
+        assert portal(env, "users", "revoke", user_number).returncode == 0
+        assert await authenticate(sessions, token) is None
+        assert portal(env, "users", "revoke", user_number).returncode == 1
+    finally:
+        await engine.dispose()

@@ -114,6 +114,18 @@ def test_names_with_honorifics_in_programme_languages(where, text, name):
     assert_flag(screen(text, **where), FlagKind.PERSONAL_NAME, text, name)
 
 
+def test_several_names_in_one_sentence():
+    text = "Ms Nguyen and Dr. J. Smith met the union. Then Miss Lan left."
+    flags = only(screen(text, **VN), FlagKind.PERSONAL_NAME)
+    assert [f.match for f in flags] == ["Ms Nguyen", "Dr. J. Smith", "Miss Lan"]
+    assert all(text[f.start:f.end] == f.match for f in flags)
+
+
+def test_arabic_title_before_a_function_is_not_a_name():
+    text = "وافق السيد المدير على زيادة الأجور."
+    assert only(screen(text, **JO), FlagKind.PERSONAL_NAME) == []
+
+
 def test_bare_names_and_honorifics_before_lowercase_words_are_not_flagged():
     text = "Nguyen Van An said the Director was pleased; we did not miss Monday's drill."
     assert only(screen(text, **VN), FlagKind.PERSONAL_NAME) == []
