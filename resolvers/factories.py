@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..domain.errors import BadUserInput
 from ..storage import public_reads
 from ..storage.db import Sessions
-from ..storage.public_reads import FactoryFilter, FactoryOrder, Placed
+from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed
 from . import cursors
 from .loaders import Loaders
 
@@ -47,3 +47,8 @@ async def factory_page(
 async def factory_count(sessions: Sessions, loaders: Loaders, f: FactoryFilter) -> int:
     async with sessions() as session:
         return await public_reads.count_factories(session, f, loaders.today)
+
+
+async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, facet: Facet) -> list[tuple[str, int]]:
+    async with sessions() as session:
+        return await public_reads.facet_counts(session, f, facet, loaders.today)

@@ -27,6 +27,19 @@ async def public_issues(sessions: Sessions, loaders: Loaders, ids: Sequence[str]
     return [by_id.get(i) for i in ids]
 
 
+async def public_issue(sessions: Sessions, loaders: Loaders, question_id: str) -> Question:
+    (question,) = await public_issues(sessions, loaders, [question_id])
+    if question is None:
+        raise NotFound("No publicly reported issue has this id.", id=question_id)
+    return question
+
+
+async def reporting_countries(sessions: Sessions, loaders: Loaders, question_id: str) -> list[CountryProgramme]:
+    async with sessions() as session:
+        codes = (await public_reads.reporting_countries(session, [question_id])).get(question_id, [])
+    return [c for c in await loaders.country.load_many(codes) if c is not None]
+
+
 async def issues(sessions: Sessions, loaders: Loaders, country: str | None) -> list[Question]:
     if country is None:
         async with sessions() as session:

@@ -14,11 +14,11 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.tools import merge_types
 
 from ..config import Settings
+from ..domain.labels import negotiate
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions, make_engine, make_sessions
 from ..workflows.attachments import FileStore
@@ -27,6 +27,7 @@ from ..workflows.users import authenticate
 from .attachments import attachment_endpoint, bearer_token
 from .context import Context
 from .errors import ExecutionMarker, with_codes
+from .http import GraphQLOverHTTP
 from .moderation import ModerationQuery
 from .mutation import Mutation
 from .query import Query
@@ -61,7 +62,10 @@ def build_schema() -> strawberry.Schema:
 schema = build_schema()
 
 
-class PortalGraphQL(GraphQL):
+class PortalGraphQL(GraphQLOverHTTP):
+    """The /graphql endpoint: media types and status codes per GraphQL over HTTP (schema/http.py),
+    errors with codes (schema/errors.py)."""
+
     def __init__(self, sessions: Sessions, store: FileStore, limits: Limits, clock: Callable[[], datetime]) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.sessions = sessions
@@ -80,6 +84,7 @@ class PortalGraphQL(GraphQL):
             limits=self.limits,
             principal=await authenticate(self.sessions, bearer_token(request)),
             base_url=str(request.base_url).rstrip("/"),
+            language=negotiate(request.headers.get("accept-language")),
             request=request,
             response=response,
         )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import strawberry
 
 from ..domain.access import Principal
+from ..domain.labels import negotiate
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions
 from ..workflows.attachments import FileStore
@@ -25,12 +26,17 @@ class Context:
     # None: an anonymous request, which sees only public data.
     principal: Principal | None = None
     base_url: str = ""
+    # From Accept-Language; a field's own `lang` argument wins over it.
+    language: str = "en"
     request: object = None
     response: object = None
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    def language_for(self, lang: str | None) -> str:
+        return negotiate(None, lang) if lang else self.language
     # Set once the operation parsed and validated (schema.errors.ExecutionMarker).
     executed: bool = False
 

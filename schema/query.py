@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from enum import Enum
 
 import strawberry
 from strawberry import relay
 
-from ..domain import vocabulary
 from ..domain.errors import NotFound
 from ..resolvers import factories as factory_reads
 from ..resolvers import issues as issue_reads
 from ..resolvers.factories import Page
-from ..resolvers.ids import node_key
-from ..resolvers.issues import normalise_country_code
+from ..resolvers.filters import factory_filter
+from ..resolvers.ids import node_key, to_global
 from ..storage.public_reads import FactoryFilter as FilterSpec
 from ..storage.public_reads import FactoryOrder as OrderSpec
-from ..storage.public_reads import OrderField
+from ..storage.public_reads import Facet, OrderField
 from .context import Info
-from .types import ComplianceIssue, ComplianceStatus, Country, Factory, FactoryType, Modality, PageInfo
+from ..domain.labels import label
+from .types import ComplianceIssue, ComplianceStatus, Country, Factory, FactoryType, Lang, Modality, PageInfo
 
 FactoryOrderField = strawberry.enum(OrderField, name="FactoryOrderField")
 
@@ -44,12 +45,12 @@ class FactoryFilter:
     refusals_highlighted: bool | None = None
 
     def spec(self) -> FilterSpec:
-        return FilterSpec(
-            countries=tuple(normalise_country_code(c) for c in self.country or ()),
-            factory_types=tuple(t.value for t in self.factory_type or ()),
-            compliance=tuple(vocabulary.ComplianceStatus(c) for c in self.compliance or ()),
-            non_compliant_on=tuple(node_key(i, "ComplianceIssue", "nonCompliantOn") for i in self.non_compliant_on or ()),
-            modalities=tuple(m.value for m in self.modality or ()),
+        return factory_filter(
+            country=self.country or (),
+            factory_type=[t.value for t in self.factory_type or ()],
+            compliance=[c.value for c in self.compliance or ()],
+            non_compliant_on=self.non_compliant_on or (),
+            modality=[m.value for m in self.modality or ()],
             search=self.search,
             assessed_since=self.assessed_since,
             refusals_highlighted=self.refusals_highlighted,
@@ -69,6 +70,51 @@ class FactoryOrder:
 class FactoryEdge:
     cursor: str
     node: Factory
+
+
+@strawberry.type
+class FacetCount:
+    value: str
+    count: int
+    label: str = strawberry.field(description="The value in words (country name, issue title, label).")
+
+
+@strawberry.type(description="How many factories each value of a filter would give, with the other filters applied.")
+class FactoryFacets:
+    filter: strawberry.Private[FilterSpec]
+
+    async def _counts(self, info: Info, facet: Facet, lang: str | None) -> list[FacetCount]:
+        counts = await factory_reads.facet_counts(info.context.sessions, info.context.loaders, self.filter, facet)
+        language = info.context.language_for(lang)
+        if facet is Facet.COUNTRY:
+            programmes = await info.context.loaders.country.load_many([v for v, _ in counts])
+            names = {p.code: p.name for p in programmes if p}
+            return [FacetCount(value=v, count=c, label=names.get(v, v)) for v, c in counts]
+        if facet is Facet.ISSUE:
+            questions = await info.context.loaders.question.load_many([v for v, _ in counts])
+            titles = {q.id: q.title(language) for q in questions if q}
+            return [FacetCount(value=to_global("ComplianceIssue", v), count=c, label=titles.get(v, v)) for v, c in counts]
+        return [FacetCount(value=v, count=c, label=label(v, language)) for v, c in counts]
+
+    @strawberry.field
+    async def country(self, info: Info) -> list[FacetCount]:
+        return await self._counts(info, Facet.COUNTRY, None)
+
+    @strawberry.field
+    async def factory_type(self, info: Info, lang: Lang = None) -> list[FacetCount]:
+        return await self._counts(info, Facet.FACTORY_TYPE, lang)
+
+    @strawberry.field
+    async def compliance(self, info: Info, lang: Lang = None) -> list[FacetCount]:
+        return await self._counts(info, Facet.COMPLIANCE, lang)
+
+    @strawberry.field
+    async def modality(self, info: Info, lang: Lang = None) -> list[FacetCount]:
+        return await self._counts(info, Facet.MODALITY, lang)
+
+    @strawberry.field(description="Values are ComplianceIssue ids, for `nonCompliantOn`.")
+    async def issue(self, info: Info, lang: Lang = None) -> list[FacetCount]:
+        return await self._counts(info, Facet.ISSUE, lang)
 
 
 @strawberry.type(description="A page of public factories, by keyset: cursors stay valid as data changes.")
@@ -98,6 +144,28 @@ class FactoryConnection:
     async def total_count(self, info: Info) -> int:
         return await factory_reads.factory_count(info.context.sessions, info.context.loaders, self.filter)
 
+    @strawberry.field(description="Counts beside the filter options.")
+    def facets(self) -> FactoryFacets:
+        return FactoryFacets(filter=self.filter)
+
+
+async def factory_connection(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    filter: FactoryFilter | None,
+    order_by: FactoryOrder | None,
+    issue: str | None = None,
+) -> FactoryConnection:
+    spec = filter.spec() if filter else FilterSpec()
+    if issue is not None:
+        spec = replace(spec, issue=issue)
+    order = order_by.spec() if order_by else OrderSpec()
+    page = await factory_reads.factory_page(
+        info.context.sessions, info.context.loaders, 20 if first is None else first, after, spec, order
+    )
+    return FactoryConnection(page=page, filter=spec)
+
 
 @strawberry.type
 class Query:
@@ -112,12 +180,7 @@ class Query:
         filter: FactoryFilter | None = None,
         order_by: FactoryOrder | None = None,
     ) -> FactoryConnection:
-        spec = filter.spec() if filter else FilterSpec()
-        order = order_by.spec() if order_by else OrderSpec()
-        page = await factory_reads.factory_page(
-            info.context.sessions, info.context.loaders, 20 if first is None else first, after, spec, order
-        )
-        return FactoryConnection(page=page, filter=spec)
+        return await factory_connection(info, first, after, filter, order_by)
 
     @strawberry.field(description="One public factory; NOT_FOUND when there is none with this id or it is not public.")
     async def factory(self, info: Info, id: strawberry.ID) -> Factory | None:
@@ -125,6 +188,11 @@ class Query:
         if view is None:
             raise NotFound("No public factory has this id.", id=id)
         return Factory.of(view)
+
+    @strawberry.field(description="One publicly reported issue; NOT_FOUND for others.")
+    async def issue(self, info: Info, id: strawberry.ID) -> ComplianceIssue | None:
+        question = await issue_reads.public_issue(info.context.sessions, info.context.loaders, node_key(id, "ComplianceIssue"))
+        return ComplianceIssue.of(question)
 
     @strawberry.field
     async def countries(self, info: Info) -> list[Country]:

@@ -10,16 +10,19 @@ import strawberry
 from strawberry import relay
 
 from ..domain import vocabulary
+from ..domain.labels import label
 from ..domain.programme import CountryProgramme, Question
 from ..domain.publication import PublicAssessment, PublicCorrection, PublicFactory, PublicFinding
 from ..resolvers import issues as issue_reads
 from .context import Info
 
 if TYPE_CHECKING:
+    from .query import FactoryConnection, FactoryFilter, FactoryOrder
     from .responses import Response
 
 # Responses live in their own module, which needs these types too.
 LazyResponse = Annotated["Response", strawberry.lazy("transparency_portal.schema.responses")]
+Lang = Annotated[str | None, strawberry.argument(description="A language code (en, fr, es, vi, id, km, ar, bn); default: Accept-Language, else English.")]
 
 Cluster = strawberry.enum(vocabulary.Cluster, description="A cluster of the assessment tool's questions.")
 FactoryType = strawberry.enum(vocabulary.FactoryType, description="What a factory makes.")
@@ -51,17 +54,39 @@ class ComplianceIssue(relay.Node):
     def code(self) -> str:
         return self.question.id
 
-    @strawberry.field
-    def title(self) -> str:
-        return self.question.title()
+    @strawberry.field(description="In the language asked for where a translation exists, else English.")
+    def title(self, info: Info, lang: Lang = None) -> str:
+        return self.question.title(info.context.language_for(lang))
 
     @strawberry.field
     def cluster(self) -> Cluster:
         return self.question.cluster
 
     @strawberry.field
-    def description(self) -> str | None:
-        return self.question.description()
+    def cluster_label(self, info: Info, lang: Lang = None) -> str:
+        return label(self.question.cluster.value, info.context.language_for(lang))
+
+    @strawberry.field
+    def description(self, info: Info, lang: Lang = None) -> str | None:
+        return self.question.description(info.context.language_for(lang))
+
+    @strawberry.field(description="The country programmes that report this issue publicly.")
+    async def countries(self, info: Info) -> list[Country]:
+        programmes = await issue_reads.reporting_countries(info.context.sessions, info.context.loaders, self.question.id)
+        return [Country(programme=p) for p in programmes]
+
+    @strawberry.field(description="Public factories found non-compliant on this issue (same rules and filters as `factories`).")
+    async def non_compliant_factories(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: Annotated["FactoryFilter", strawberry.lazy("transparency_portal.schema.query")] | None = None,
+        order_by: Annotated["FactoryOrder", strawberry.lazy("transparency_portal.schema.query")] | None = None,
+    ) -> Annotated["FactoryConnection", strawberry.lazy("transparency_portal.schema.query")]:
+        from .query import factory_connection
+
+        return await factory_connection(info, first, after, filter, order_by, issue=self.question.id)
 
     @classmethod
     def of(cls, question: Question) -> ComplianceIssue:
@@ -127,6 +152,10 @@ class Finding(relay.Node):
         return self.finding.status
 
     @strawberry.field
+    def status_label(self, info: Info, lang: Lang = None) -> str:
+        return label(self.finding.status.value, info.context.language_for(lang))
+
+    @strawberry.field
     def correction(self) -> Correction | None:
         return Correction(correction=self.finding.correction) if self.finding.correction else None
 
@@ -169,6 +198,10 @@ class Assessment(relay.Node):
     @strawberry.field
     def modality(self) -> Modality:
         return self.assessment.modality
+
+    @strawberry.field
+    def modality_label(self, info: Info, lang: Lang = None) -> str:
+        return label(self.assessment.modality.value, info.context.language_for(lang))
 
     @strawberry.field(description="The number of the factory's cycle (a one-year service period) it belongs to.")
     def cycle(self) -> int:
@@ -218,7 +251,7 @@ class Factory(relay.Node):
     factory_id: relay.NodeID[str]
     view: strawberry.Private[PublicFactory]
 
-    @strawberry.field
+    @strawberry.field(description="As registered, in its own script and accents.")
     def name(self) -> str:
         return self.view.name
 
@@ -227,12 +260,20 @@ class Factory(relay.Node):
         return vocabulary.FactoryType(self.view.factory_type)
 
     @strawberry.field
+    def factory_type_label(self, info: Info, lang: Lang = None) -> str:
+        return label(self.view.factory_type, info.context.language_for(lang))
+
+    @strawberry.field
     async def country(self, info: Info) -> Country:
         return Country(programme=await info.context.loaders.country.load(self.view.country))
 
     @strawberry.field
     def compliance_status(self) -> ComplianceStatus:
         return self.view.compliance_status
+
+    @strawberry.field
+    def compliance_status_label(self, info: Info, lang: Lang = None) -> str:
+        return label(self.view.compliance_status.value, info.context.language_for(lang))
 
     @strawberry.field(description="How many publicly reported issues the latest published assessment found non-compliant.")
     def non_compliance_count(self) -> int:

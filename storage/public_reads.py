@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.programme import CountryProgramme, Question
@@ -33,6 +33,8 @@ class FactoryFilter:
     search: str | None = None
     assessed_since: date | None = None
     refusals_highlighted: bool | None = None
+    # Non-compliant on this issue, whatever else the filter says (the per-issue view).
+    issue: str | None = None
 
 
 class OrderField(str, Enum):
@@ -72,9 +74,17 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _non_compliant_on(question_ids: Sequence[str]) -> ColumnElement[bool]:
+    return PublicFactoryRow.factory_pk.in_(
+        select(PublicNonComplianceRow.factory_pk).where(PublicNonComplianceRow.question_id.in_(question_ids))
+    )
+
+
 def _conditions(f: FactoryFilter, today: date) -> list[ColumnElement[bool]]:
     row = PublicFactoryRow
     conditions = [visible(today)]
+    if f.issue is not None:
+        conditions.append(_non_compliant_on([f.issue]))
     if f.countries:
         conditions.append(row.country_code.in_(f.countries))
     if f.factory_types:
@@ -84,13 +94,7 @@ def _conditions(f: FactoryFilter, today: date) -> list[ColumnElement[bool]]:
     elif set(f.compliance) == {ComplianceStatus.NON_COMPLIANT}:
         conditions.append(row.non_compliance_count > 0)
     if f.non_compliant_on:
-        conditions.append(
-            row.factory_pk.in_(
-                select(PublicNonComplianceRow.factory_pk).where(
-                    PublicNonComplianceRow.question_id.in_(f.non_compliant_on)
-                )
-            )
-        )
+        conditions.append(_non_compliant_on(f.non_compliant_on))
     if f.modalities:
         conditions.append(row.modality.in_(f.modalities))
     if f.search and fold(f.search):
@@ -141,6 +145,59 @@ def position_from_cursor(order: FactoryOrder, value: Any, factory_pk: int) -> Po
 async def count_factories(session: AsyncSession, f: FactoryFilter, today: date) -> int:
     statement = select(func.count()).select_from(PublicFactoryRow).where(and_(*_conditions(f, today)))
     return (await session.exec(statement)).scalar_one()
+
+
+class Facet(str, Enum):
+    COUNTRY = "country"
+    FACTORY_TYPE = "factory_type"
+    COMPLIANCE = "compliance"
+    MODALITY = "modality"
+    ISSUE = "issue"
+
+
+# Which filter field a facet counts over: its own selection is left out of its counts, so a
+# front-end can show how many it would get by choosing another value ("Vietnam (412)").
+_FACET_FILTER_FIELD = {
+    Facet.COUNTRY: "countries",
+    Facet.FACTORY_TYPE: "factory_types",
+    Facet.COMPLIANCE: "compliance",
+    Facet.MODALITY: "modalities",
+    Facet.ISSUE: "non_compliant_on",
+}
+
+
+async def facet_counts(session: AsyncSession, f: FactoryFilter, facet: Facet, today: date) -> list[tuple[str, int]]:
+    """(value, count) of the public factories matching `f` but for this facet's own field."""
+    conditions = _conditions(replace(f, **{_FACET_FILTER_FIELD[facet]: ()}), today)
+    row = PublicFactoryRow
+    if facet is Facet.ISSUE:
+        statement = (
+            select(PublicNonComplianceRow.question_id, func.count())
+            .join(row, row.factory_pk == PublicNonComplianceRow.factory_pk)
+            .where(*conditions)
+            .group_by(PublicNonComplianceRow.question_id)
+        )
+    elif facet is Facet.COMPLIANCE:
+        status = case((row.non_compliance_count == 0, ComplianceStatus.GREEN.value), else_=ComplianceStatus.NON_COMPLIANT.value)
+        statement = select(status, func.count()).where(*conditions).group_by(status)
+    else:
+        column = {Facet.COUNTRY: row.country_code, Facet.FACTORY_TYPE: row.factory_type, Facet.MODALITY: row.modality}[facet]
+        statement = select(column, func.count()).where(*conditions).group_by(column)
+    rows = (await session.exec(statement)).all()
+    return sorted(((value, count) for value, count in rows), key=lambda vc: (-vc[1], vc[0]))
+
+
+async def reporting_countries(session: AsyncSession, question_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The countries that report each question publicly."""
+    found: dict[str, list[str]] = defaultdict(list)
+    statement = (
+        select(CountryQuestionRow.question_id, CountryQuestionRow.country_code)
+        .where(CountryQuestionRow.question_id.in_(list(question_ids)))
+        .order_by(CountryQuestionRow.country_code)
+    )
+    for question_id, country in (await session.exec(statement)).all():
+        found[question_id].append(country)
+    return found
 
 
 async def factories_by_source_id(session: AsyncSession, ids: Sequence[str], today: date) -> dict[str, PublicFactory]:
