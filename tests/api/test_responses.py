@@ -170,6 +170,18 @@ async def test_forbidden_transitions_change_nothing(world, sessions):
     assert after == (before[0] + 1, before[1] + 3, before[2])
 
 
+async def test_a_moderator_removes_a_submitted_response_on_a_ground(world):
+    api, p = world
+    response = await submit(api, p.alpha, "Mr Dupont is to blame.")
+    removed = (await api.query(REMOVE, {"id": response["id"], "version": 1, "reason": "IDENTIFIES_PERSON", "note": "names a person"}, p.mod1))
+    assert removed["removeResponse"] == {"id": response["id"], "state": "REMOVED", "version": 2, "removalReason": "IDENTIFIES_PERSON"}
+    assert (await public_view(api))["responses"] == []
+    # The author still sees it, and why it went.
+    mine = (await api.query(ONE, {"id": response["id"]}, p.alpha))["response"]
+    assert mine["state"] == "REMOVED" and mine["history"] is None
+    assert (await api.query(QUEUE, {}, p.mod1))["moderationQueue"]["totalCount"] == 0
+
+
 async def test_a_supplier_cannot_act_for_another_factory(world, sessions):
     api, p = world
     alpha_response = await submit(api, p.alpha)
