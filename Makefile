@@ -39,3 +39,14 @@ test: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) build *.egg-info portal.db*
+
+# The benchmark of issue 7 (bench/run.py): the real server and its ceiling under wrk, with
+# demo data of 1,700 and 20,000 factories (cached in bench/.cache). Options through BENCH_ARGS,
+# e.g. `make bench BENCH_ARGS="--quick"` or `BENCH_ARGS="--sizes 1700 --postgres"`.
+# Installs the package only when it is missing, so a running venv is left as it is.
+.PHONY: bench
+bench: $(BIN)/python
+	@$(BIN)/python -c 'import transparency_portal, httpx, PIL' 2>/dev/null || { \
+		echo "==> pip install -e '.[test]'"; \
+		$(BIN)/python -m pip install --quiet --no-cache-dir --disable-pip-version-check -e '.[test]'; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""`portal`: serve, migrate, import exports, load demo data."""
+"""`portal`: serve, migrate, import exports, load demo data, back up and restore."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .config import Settings
+from .config import Settings, sqlite_path
 from .domain.errors import PortalError
 from .domain.moderation import Role
 from .storage.db import make_engine, make_sessions
@@ -56,6 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     revoke.add_argument("user", type=int, help="the user's number, as `portal users list` shows it")
     revoke.set_defaults(run=_users_revoke)
     user_commands.add_parser("list", help="list users").set_defaults(run=_users_list)
+
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database (online, safe while serving) to FILE and its attachments to FILE.attachments/"
+    )
+    backup.add_argument("file", type=Path)
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser("restore", help="put a backup made by `portal backup` back, then migrate it")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace an existing database (stop the server first)")
+    restore.set_defaults(run=_restore)
 
     args = parser.parse_args(argv)
     return args.run(args, Settings.from_env())
@@ -137,6 +147,53 @@ async def _migrate(settings: Settings) -> None:
         await upgrade(engine)
     finally:
         await engine.dispose()
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.backup import BackupError, backup_sqlite
+
+    database = sqlite_path(settings.database_url)
+    if database is None:
+        return _not_sqlite("backup", args, settings)
+    try:
+        print(backup_sqlite(database, args.file, settings.attachments_dir))
+    except BackupError as error:
+        print(f"portal backup: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.backup import BackupError, restore_sqlite
+
+    database = sqlite_path(settings.database_url)
+    if database is None:
+        return _not_sqlite("restore", args, settings)
+    try:
+        print(restore_sqlite(args.file, database, settings.attachments_dir, force=args.force))
+    except BackupError as error:
+        print(f"portal restore: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _not_sqlite(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    """PostgreSQL has its own tools: print their commands (never the password), do nothing."""
+    from .storage.backup import BackupError, postgres_commands
+
+    try:
+        lines = postgres_commands(command, settings.database_url, args.file, settings.attachments_dir)
+    except BackupError as error:
+        print(f"portal {command}: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"portal {command}: the database is PostgreSQL; nothing was done. Use PostgreSQL's tools "
+        "(the password comes from PGPASSWORD or ~/.pgpass):",
+        file=sys.stderr,
+    )
+    for line in lines:
+        print(line)
+    return 3
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:

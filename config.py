@@ -19,6 +19,10 @@ class Settings:
     max_attachments: int = 5
     max_attachment_bytes: int = 10 * 1024 * 1024
     claim_minutes: int = 15
+    # Requests a minute per client (token, else address); 0 turns the limit off.
+    rate_limit: int = 600
+    max_body_bytes: int = 256 * 1024
+    max_query_nodes: int = 50_000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,6 +35,9 @@ class Settings:
             max_attachments=_positive(env, "PORTAL_MAX_ATTACHMENTS", cls.max_attachments),
             max_attachment_bytes=_positive(env, "PORTAL_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             claim_minutes=_positive(env, "PORTAL_CLAIM_MINUTES", cls.claim_minutes),
+            rate_limit=_whole(env, "PORTAL_RATE_LIMIT", cls.rate_limit, allow_zero=True),
+            max_body_bytes=_positive(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_query_nodes=_positive(env, "PORTAL_MAX_QUERY_NODES", cls.max_query_nodes),
         )
 
     @property
@@ -44,11 +51,16 @@ class Settings:
 
 
 def _positive(env, name: str, default: int) -> int:
+    return _whole(env, name, default, allow_zero=False)
+
+
+def _whole(env, name: str, default: int, *, allow_zero: bool) -> int:
     raw = env.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) <= 0:
-        raise SystemExit(f"{name} must be a positive whole number, not {raw!r}")
+    if not raw.isdigit() or (int(raw) == 0 and not allow_zero):
+        kind = "a whole number" if allow_zero else "a positive whole number"
+        raise SystemExit(f"{name} must be {kind}, not {raw!r}")
     return int(raw)
 
 

@@ -16,6 +16,10 @@ CONFLICT = "CONFLICT"
 INTERNAL = "INTERNAL"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+# The operation's worst case exceeds the node budget (schema/limits.py); refused before it runs.
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+# Too many requests from one client (schema/rate_limit.py); HTTP 429 with Retry-After.
+RATE_LIMITED = "RATE_LIMITED"
 
 ERROR_CODES = (
     BAD_USER_INPUT,
@@ -26,6 +30,8 @@ ERROR_CODES = (
     INTERNAL,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
+    QUERY_TOO_COMPLEX,
+    RATE_LIMITED,
 )
 
 

@@ -27,10 +27,16 @@ from ..workflows.users import authenticate
 from .attachments import attachment_endpoint, bearer_token
 from .context import Context
 from .errors import ExecutionMarker, with_codes
+from .exports import country_report_csv, factories_csv
 from .http import GraphQLOverHTTP
 from .moderation import ModerationQuery
 from .mutation import Mutation
 from .query import Query
+from .body_limit import BodyLimit
+from .limits import NodeBudget
+from .rate_limit import RateLimit
+from .reports import ReportQuery
+from .response_cache import ResponseCache
 from .upload_guard import UploadGuard, UploadLimits
 
 
@@ -46,10 +52,11 @@ class PortalSchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     return PortalSchema(
-        query=merge_types("Query", (Query, ModerationQuery)),
+        query=merge_types("Query", (Query, ModerationQuery, ReportQuery)),
         mutation=Mutation,
         extensions=[
             ExecutionMarker,
+            NodeBudget,
             lambda: QueryDepthLimiter(max_depth=12),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),
@@ -66,12 +73,15 @@ class PortalGraphQL(GraphQLOverHTTP):
     """The /graphql endpoint: media types and status codes per GraphQL over HTTP (schema/http.py),
     errors with codes (schema/errors.py)."""
 
-    def __init__(self, sessions: Sessions, store: FileStore, limits: Limits, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, sessions: Sessions, store: FileStore, limits: Limits, clock: Callable[[], datetime], max_query_nodes: int
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.sessions = sessions
         self.store = store
         self.limits = limits
         self.clock = clock
+        self.max_query_nodes = max_query_nodes
 
     async def get_context(self, request, response) -> Context:
         now = self.clock()
@@ -85,6 +95,7 @@ class PortalGraphQL(GraphQLOverHTTP):
             principal=await authenticate(self.sessions, bearer_token(request)),
             base_url=str(request.base_url).rstrip("/"),
             language=negotiate(request.headers.get("accept-language")),
+            max_query_nodes=self.max_query_nodes,
             request=request,
             response=response,
         )
@@ -125,17 +136,31 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
+        # A process killed while writing an upload leaves a temporary file; nothing refers to it.
+        await store.sweep_temporary()
         yield
         await engine.dispose()
 
     app = Starlette(
         routes=[
-            Route("/graphql", PortalGraphQL(sessions, store, limits, clock), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                PortalGraphQL(sessions, store, limits, clock, settings.max_query_nodes),
+                methods=["GET", "POST"],
+            ),
             Route("/attachments/{id}", attachment_endpoint(sessions, store, clock)),
             Route("/healthz", healthz),
             Route("/schema.graphql", sdl),
+            Route("/export/factories.csv", factories_csv(sessions, clock)),
+            Route("/export/country-report.csv", country_report_csv(sessions, clock)),
         ],
-        middleware=[Middleware(UploadGuard, limits=UploadLimits(limits.max_files, limits.max_file_bytes))],
+        # Outermost first: the cheapest refusals come before anything that reads the database.
+        middleware=[
+            Middleware(RateLimit, requests_per_minute=settings.rate_limit),
+            Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes),
+            Middleware(ResponseCache, sessions=sessions, clock=clock),
+            Middleware(UploadGuard, limits=UploadLimits(limits.max_files, limits.max_file_bytes)),
+        ],
         lifespan=lifespan,
     )
     app.state.engine = engine

@@ -28,6 +28,8 @@ class Context:
     base_url: str = ""
     # From Accept-Language; a field's own `lang` argument wins over it.
     language: str = "en"
+    # The node budget of schema.limits.NodeBudget (PORTAL_MAX_QUERY_NODES).
+    max_query_nodes: int | None = None
     request: object = None
     response: object = None
 

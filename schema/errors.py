@@ -46,10 +46,14 @@ def _phase_code(error: GraphQLError, executed: bool) -> str | None:
 
 def _with_code(error: GraphQLError, phase_code: str | None, request_id: str | None) -> GraphQLError:
     original = error.original_error
-    if phase_code is not None:
-        return _copy(error, error.message, {"code": phase_code})
+    own = (error.extensions or {}).get("code")
+    if original is None and own in errors.ERROR_CODES:
+        # A refusal that set its code on purpose (e.g. before execution) keeps it.
+        return _copy(error, error.message, dict(error.extensions))
     if isinstance(original, errors.PortalError):
         return _copy(error, original.message, {"code": original.code, **original.details})
+    if phase_code is not None:
+        return _copy(error, error.message, {"code": phase_code})
     if isinstance(original, GlobalIDValueError):
         return _copy(error, "The id is not a valid global id.", {"code": errors.BAD_USER_INPUT})
     if not error.path:

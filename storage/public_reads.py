@@ -18,7 +18,7 @@ from ..domain.publication import PublicFactory
 from ..domain.text import fold
 from ..domain.vocabulary import Cluster, ComplianceStatus
 from .projection import chunks
-from .tables import CountryQuestionRow, CountryRow, PublicFactoryRow, PublicNonComplianceRow, QuestionRow
+from .tables import CountryQuestionRow, CountryRow, DataVersionRow, PublicFactoryRow, PublicNonComplianceRow, QuestionRow
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,12 @@ Position = tuple[Any, int]
 class Placed:
     position: Position
     factory: PublicFactory
+
+
+async def data_version(session: AsyncSession) -> int:
+    """Moves with every committed change to public data (see projection.bump_data_version)."""
+    version = (await session.exec(select(DataVersionRow.version).where(DataVersionRow.id == 1))).scalar_one_or_none()
+    return version or 0
 
 
 def visible(today: date) -> ColumnElement[bool]:

@@ -110,7 +110,9 @@ def settings(database_url, tmp_path):
     from transparency_portal.config import Settings
 
     # Small upload limits, so tests can cross them with small files.
-    return Settings(database_url=database_url, storage_dir=tmp_path / "attachments", max_attachment_bytes=300_000)
+    return Settings(
+        database_url=database_url, storage_dir=tmp_path / "attachments", max_attachment_bytes=300_000, rate_limit=0
+    )
 
 
 @pytest.fixture

@@ -21,9 +21,10 @@ upload:
 `FileStore` writes cleaned files under a root folder (`PORTAL_STORAGE_DIR`), content-addressed
 by the SHA-256 of the cleaned bytes: `root/ab/cd/<sha256><ext>`. A write goes to a temporary file
 in the target folder, is flushed and fsynced, then renamed over the final name, so a reader never
-sees a half-written file. Identical content is stored once (`put` returns created=False and does
-not rewrite it). A request whose transaction fails calls `discard` with the paths it created, so
-that no file is left without a row.
+sees a half-written file (a process killed mid-write leaves only the temporary file, which
+`sweep_temporary` removes at the next start). Identical content is stored once (`put` returns
+created=False and does not rewrite it). A request whose transaction fails calls `discard` with
+the paths it created, so that no file is left without a row.
 
 Caveat for callers: content addressing means two requests can share one file. If request A
 created a file and fails while request B, which found it already there, commits, discarding A's
@@ -39,6 +40,7 @@ import io
 import os
 import re
 import secrets
+import time
 import unicodedata
 import warnings
 from collections.abc import Iterable
@@ -85,6 +87,8 @@ _SAVE_OPTIONS = {
     "WEBP": {"quality": 90},
 }
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+# What `FileStore.put` writes before the rename: `.<sha256>.<random>.tmp`.
+_TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.[0-9a-f]{16}\.tmp")
 # Invisible characters that change how a name reads (e.g. "photo\u202egpj.exe").
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -349,6 +353,31 @@ class FileStore:
                 await aiofiles.os.remove(path)
             except FileNotFoundError:
                 pass
+
+    async def sweep_temporary(self, older_than: float = 600.0) -> list[Path]:
+        """Remove the temporary files of `put`s that never finished (a killed process); call it
+        at startup. Only files named like `put`'s temporaries and older than `older_than`
+        seconds go, so a `put` in progress in another server process sharing the folder is
+        left alone (a `put` takes milliseconds). Returns the removed paths."""
+        return await asyncio.to_thread(self._sweep_temporary, older_than)
+
+    def _sweep_temporary(self, older_than: float) -> list[Path]:
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        cutoff = time.time() - older_than
+        for folder, _subfolders, names in os.walk(self.root):
+            for name in names:
+                if not _TEMPORARY.fullmatch(name):
+                    continue
+                path = Path(folder) / name
+                try:
+                    if path.lstat().st_mtime <= cutoff:
+                        path.unlink()
+                        removed.append(path)
+                except FileNotFoundError:
+                    pass
+        return removed
 
     async def read(self, sha256: str, extension: str) -> bytes:
         """The stored bytes; FileNotFoundError when nothing is stored under that hash."""

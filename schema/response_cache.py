@@ -1,0 +1,184 @@
+"""A whole-response cache for anonymous GraphQL reads, correct across server processes.
+
+Public data changes only in transactions that bump `data_version` (imports, corrections,
+decisions on responses), and with the calendar (a factory that left disappears when its cycle
+ends). So an anonymous query's answer is a function of (request bytes that matter, language,
+media type, data version, today): cache it under that key. Each request costs one tiny read of
+the version — every server process sees a write as soon as it commits, so no process serves a
+stale answer — and the date in the key means no answer outlives the day it was computed for.
+
+Answers carry an `ETag`; a client that sends it back in `If-None-Match` gets 304 without a body.
+Requests with a bearer token (they may see non-public data), mutations, bodies that are not
+JSON, and answers that are not 200 or that carry errors are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from urllib.parse import parse_qs
+
+from graphql import OperationDefinitionNode, OperationType, parse
+from graphql.error import GraphQLError
+
+from ..storage.db import Sessions
+from ..storage.public_reads import data_version
+
+# Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
+PUBLIC_CACHE_CONTROL = "public, max-age=30, must-revalidate"
+
+
+@lru_cache(maxsize=2048)
+def _is_read_only(query: str) -> bool:
+    """True when no operation in the document is a mutation or subscription."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return True  # a parse error is answered the same every time: cacheable
+    return all(
+        d.operation is OperationType.QUERY for d in document.definitions if isinstance(d, OperationDefinitionNode)
+    )
+
+
+class ResponseCache:
+    def __init__(
+        self,
+        app,
+        *,
+        sessions: Sessions,
+        clock: Callable[[], datetime],
+        path: str = "/graphql",
+        max_entries: int = 2048,
+        max_body_bytes: int = 64 * 1024,
+    ) -> None:
+        self.app = app
+        self.sessions = sessions
+        self.clock = clock
+        self.path = path
+        self.max_entries = max_entries
+        self.max_body_bytes = max_body_bytes
+        self.entries: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "POST"):
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers", []))
+        if b"authorization" in headers:
+            return await self.app(scope, receive, send)
+        if scope["method"] == "POST" and not headers.get(b"content-type", b"").startswith(b"application/json"):
+            return await self.app(scope, receive, send)  # the view answers those (415, multipart uploads)
+        if scope["method"] == "GET" and b"text/html" in headers.get(b"accept", b""):
+            return await self.app(scope, receive, send)  # GraphiQL
+
+        body, receive = await _read_body(receive, self.max_body_bytes)
+        if body is None or not _cacheable_request(scope, body):
+            return await self.app(scope, receive, send)
+
+        async with self.sessions() as session:
+            version = await data_version(session)
+        key = _key(scope, headers, body, version, self.clock().date().isoformat())
+        etag = f'"{key[:32]}"'.encode()
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+            if etag in _if_none_match(headers):
+                return await _send(send, 304, [(b"etag", etag), (b"cache-control", PUBLIC_CACHE_CONTROL.encode())], b"")
+            status, response_headers, response_body = entry
+            return await _send(send, status, response_headers, response_body)
+
+        captured: dict = {"headers": [], "body": b""}
+
+        async def capture(message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = list(message.get("headers", []))
+                if message["status"] == 200:
+                    message = {**message, "headers": _with_validators(captured["headers"], etag)}
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        # Answers with errors are not kept: an unexpected one carries its request's id.
+        if captured.get("status") == 200 and b'"errors"' not in captured["body"]:
+            self.entries[key] = (200, _with_validators(captured["headers"], etag), captured["body"])
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+
+def _cacheable_request(scope, body: bytes) -> bool:
+    if scope["method"] == "GET":
+        query = parse_qs(scope.get("query_string", b"").decode()).get("query", [""])[0]
+    else:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return False
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return False
+        query = payload["query"]
+    return bool(query) and _is_read_only(query)
+
+
+def _key(scope, headers: dict, body: bytes, version: int, today: str) -> str:
+    digest = hashlib.sha256()
+    for part in (
+        scope["method"].encode(),
+        scope.get("query_string", b""),
+        body,
+        headers.get(b"accept", b""),
+        headers.get(b"accept-language", b""),
+        str(version).encode(),
+        today.encode(),
+    ):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def _if_none_match(headers: dict) -> list[bytes]:
+    return [tag.strip() for tag in headers.get(b"if-none-match", b"").split(b",")]
+
+
+def _with_validators(headers: list[tuple[bytes, bytes]], etag: bytes) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"cache-control", b"vary")]
+    # What else the answer depends on: the cache key has them too.
+    vary = (b"vary", b"Accept, Accept-Language, Authorization")
+    return [*kept, (b"etag", etag), (b"cache-control", PUBLIC_CACHE_CONTROL.encode()), vary]
+
+
+async def _read_body(receive, limit: int):
+    """The whole request body (or None past `limit`) and a receive that replays it."""
+    chunks, size = [], 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+        if size > limit:
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay():
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return (None if size > limit else body), replay
+
+
+async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
