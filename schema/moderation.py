@@ -49,13 +49,8 @@ class ModerationQueue:
 
     @strawberry.field
     def page_info(self) -> PageInfo:
-        items = self.page.items
-        return PageInfo(
-            has_next_page=self.page.has_next,
-            has_previous_page=self.page.has_previous,
-            start_cursor=cursors.encode_queue(items[0][0]) if items else None,
-            end_cursor=cursors.encode_queue(items[-1][0]) if items else None,
-        )
+        positions = [cursors.encode_queue(p) for p, _ in self.page.items]
+        return PageInfo.of(positions, has_next=self.page.has_next, has_previous=self.page.has_previous)
 
     @strawberry.field
     async def total_count(self, info: Info) -> int:

@@ -132,13 +132,8 @@ class FactoryConnection:
 
     @strawberry.field
     def page_info(self) -> PageInfo:
-        items = self.page.items
-        return PageInfo(
-            has_next_page=self.page.has_next,
-            has_previous_page=self.page.has_previous,
-            start_cursor=self.page.cursor(items[0]) if items else None,
-            end_cursor=self.page.cursor(items[-1]) if items else None,
-        )
+        cursors = [self.page.cursor(item) for item in self.page.items]
+        return PageInfo.of(cursors, has_next=self.page.has_next, has_previous=self.page.has_previous)
 
     @strawberry.field(description="How many public factories match the filter, on every page.")
     async def total_count(self, info: Info) -> int:

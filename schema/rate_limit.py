@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..domain.errors import RATE_LIMITED
-from .body_limit import send_json_error
+from .asgi import send_json_error
 
 REQUESTS_PER_MINUTE = 600
 MAX_CLIENTS = 100_000

@@ -26,6 +26,7 @@ from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
 from ..storage.db import Sessions
+from .asgi import header_map, replaying
 from ..storage.public_reads import data_version
 
 # Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
@@ -66,7 +67,7 @@ class ResponseCache:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "POST"):
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers", []))
+        headers = header_map(scope)
         if b"authorization" in headers:
             return await self.app(scope, receive, send)
         if scope["method"] == "POST" and not headers.get(b"content-type", b"").startswith(b"application/json"):
@@ -165,16 +166,7 @@ async def _read_body(receive, limit: int):
         if size > limit:
             break
     body = b"".join(chunks)
-    replayed = False
-
-    async def replay():
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return (None if size > limit else body), replay
+    return (None if size > limit else body), replaying(body, receive, more_body=more)
 
 
 async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -9,12 +9,12 @@ nothing is written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ..domain.errors import BAD_USER_INPUT
+from .asgi import drain, header_map, send_json_error
 
 # The non-file fields of a GraphQL multipart request (`operations`, `map`) are small.
 MAX_FIELD_BYTES = 1024 * 1024
@@ -99,16 +99,20 @@ class UploadGuard:
         self.app = app
         self.limits = limits
 
+    @staticmethod
+    async def _refuse(send, refused: TooLarge) -> None:
+        await send_json_error(send, 413, refused.message, {"code": BAD_USER_INPUT, **refused.details})
+
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        headers = header_map(scope)
         content_type, options = parse_options_header(headers.get(b"content-type", b""))
         if content_type != b"multipart/form-data":
             return await self.app(scope, receive, send)
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limits.max_body_bytes:
-            return await _refuse(send, TooLarge("The request body is too large.", maxBodyBytes=self.limits.max_body_bytes))
+            return await self._refuse(send, TooLarge("The request body is too large.", maxBodyBytes=self.limits.max_body_bytes))
         boundary = options.get(b"boundary")
         if not boundary:
             return await self.app(scope, receive, send)
@@ -139,31 +143,5 @@ class UploadGuard:
             if started:
                 raise
             if not body_complete:
-                await _drain(receive, self.limits.max_body_bytes)
-            await _refuse(send, refused)
-
-
-async def _drain(receive, budget: int) -> None:
-    """Read (and drop) what the client is still sending, up to `budget` bytes, so that it
-    gets to read the 413 instead of a connection reset in the middle of its upload."""
-    while budget > 0:
-        message = await receive()
-        if message["type"] != "http.request":
-            return
-        budget -= len(message.get("body", b""))
-        if not message.get("more_body", False):
-            return
-
-
-async def _refuse(send, refused: TooLarge) -> None:
-    body = json.dumps(
-        {"data": None, "errors": [{"message": refused.message, "extensions": {"code": BAD_USER_INPUT, **refused.details}}]}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+                await drain(receive, self.limits.max_body_bytes)
+            await self._refuse(send, refused)

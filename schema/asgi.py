@@ -1,0 +1,56 @@
+"""Small ASGI pieces the middlewares share: headers, bodies, and refusals in GraphQL's shape."""
+
+from __future__ import annotations
+
+import json
+
+
+def header_map(scope) -> dict[bytes, bytes]:
+    return {k.lower(): v for k, v in scope.get("headers", [])}
+
+
+def replaying(body: bytes, receive, *, more_body: bool = False):
+    """A `receive` that hands the already-read `body` on first, then the client's own messages."""
+    replayed = False
+
+    async def replay():
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": more_body}
+        return await receive()  # after the body: http.disconnect, when it comes
+
+    return replay
+
+
+async def drain(receive, budget: int) -> None:
+    """Read (and drop) what the client is still sending, up to `budget` bytes, so that it gets
+    to read our refusal instead of a connection reset in the middle of its upload."""
+    while budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+async def send_json_error(
+    send, status: int, message: str, extensions: dict, headers: list[tuple[bytes, bytes]] = ()
+) -> None:
+    """A response in the shape of a GraphQL error, for requests refused before GraphQL sees them.
+    The connection is closed after it: the client may still be sending a body nobody reads."""
+    body = json.dumps({"errors": [{"message": message, "extensions": extensions}]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
