@@ -23,6 +23,8 @@ class Settings:
     rate_limit: int = 600
     max_body_bytes: int = 256 * 1024
     max_query_nodes: int = 50_000
+    # PORTAL_ENV=production: no GraphiQL, no introspection for anonymous clients.
+    production: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,6 +40,7 @@ class Settings:
             rate_limit=_whole(env, "PORTAL_RATE_LIMIT", cls.rate_limit, allow_zero=True),
             max_body_bytes=_positive(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_query_nodes=_positive(env, "PORTAL_MAX_QUERY_NODES", cls.max_query_nodes),
+            production=env.get("PORTAL_ENV", "").strip().lower() == "production",
         )
 
     @property

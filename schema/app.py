@@ -33,6 +33,7 @@ from .moderation import ModerationQuery
 from .mutation import Mutation
 from .query import Query
 from .body_limit import BodyLimit
+from .introspection import IntrospectionGate
 from .limits import NodeBudget
 from .rate_limit import RateLimit
 from .reports import ReportQuery
@@ -57,6 +58,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             ExecutionMarker,
             NodeBudget,
+            IntrospectionGate,
             lambda: QueryDepthLimiter(max_depth=12),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),
@@ -74,7 +76,13 @@ class PortalGraphQL(GraphQLOverHTTP):
     errors with codes (schema/errors.py)."""
 
     def __init__(
-        self, sessions: Sessions, store: FileStore, limits: Limits, clock: Callable[[], datetime], max_query_nodes: int
+        self,
+        sessions: Sessions,
+        store: FileStore,
+        limits: Limits,
+        clock: Callable[[], datetime],
+        max_query_nodes: int,
+        production: bool = False,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.sessions = sessions
@@ -82,6 +90,9 @@ class PortalGraphQL(GraphQLOverHTTP):
         self.limits = limits
         self.clock = clock
         self.max_query_nodes = max_query_nodes
+        self.production = production
+        if production:
+            self.graphql_ide = None
 
     async def get_context(self, request, response) -> Context:
         now = self.clock()
@@ -96,6 +107,7 @@ class PortalGraphQL(GraphQLOverHTTP):
             base_url=str(request.base_url).rstrip("/"),
             language=negotiate(request.headers.get("accept-language")),
             max_query_nodes=self.max_query_nodes,
+            introspection_closed=self.production,
             request=request,
             response=response,
         )
@@ -145,7 +157,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         routes=[
             Route(
                 "/graphql",
-                PortalGraphQL(sessions, store, limits, clock, settings.max_query_nodes),
+                PortalGraphQL(sessions, store, limits, clock, settings.max_query_nodes, settings.production),
                 methods=["GET", "POST"],
             ),
             Route("/attachments/{id}", attachment_endpoint(sessions, store, clock)),
