@@ -114,9 +114,15 @@ async def factory_id_of(sessions: Sessions, principal: Principal) -> str | None:
     return to_global("Factory", source_id) if source_id else None
 
 
+# A century: anything longer is no age a response can have, and past it dates overflow.
+MAX_WAITING_HOURS = 24 * 366 * 100
+
+
 def waiting_since(now: datetime, hours: float | None) -> datetime | None:
     if hours is None:
         return None
-    if hours < 0:
-        raise BadUserInput("`waitingHours` cannot be negative.", argument="waitingHours")
+    if not 0 <= hours <= MAX_WAITING_HOURS:
+        raise BadUserInput(
+            f"`waitingHours` must be between 0 and {MAX_WAITING_HOURS}.", argument="waitingHours", max=MAX_WAITING_HOURS
+        )
     return now - timedelta(hours=hours)

@@ -75,7 +75,47 @@ def validate_document(document: Any, source: str = "<document>") -> dict:
         _schema_validator()(document)
     except fastjsonschema.JsonSchemaValueException as e:
         raise ImportRejected([_schema_problem(e, document)], source) from None
+    problems = _unstorable_values(document)
+    if problems:
+        raise ImportRejected(problems, source)
     return _ValidatedDocument(document)
+
+
+# What the schema allows but no database column can hold: free text with NUL or unpaired
+# surrogates (PostgreSQL refuses them, and they are no text), and numbers past a 32-bit integer.
+MAX_INTEGER = 2**31 - 1
+_FREE_TEXT = {"questions": ("title", "description"), "countries": ("name",), "factories": ("name",)}
+_INTEGERS = {"cycles": "number", "assessments": "cycle"}
+
+
+def _unstorable_values(document: Mapping[str, Any]) -> list[Problem]:
+    """Ids, dates and enums are held to patterns by the schema; only these fields are free."""
+    problems = []
+    for section, fields in _FREE_TEXT.items():
+        for index, entry in enumerate(document.get(section, ())):
+            for field in fields:
+                value = entry.get(field)
+                texts = value.items() if isinstance(value, dict) else [(None, value)]
+                for language, text in texts:
+                    if isinstance(text, str) and not _is_text(text):
+                        where = f"{field}.{language}" if language else field
+                        problems.append(Problem(section, _entry_key(section, entry, index), where,
+                                                "contains U+0000 or an unpaired surrogate: not text"))
+    for section, field in _INTEGERS.items():
+        for index, entry in enumerate(document.get(section, ())):
+            if entry.get(field, 0) > MAX_INTEGER:
+                problems.append(Problem(section, _entry_key(section, entry, index), field, f"must be at most {MAX_INTEGER}"))
+    return problems
+
+
+def _is_text(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _show(value: Any, limit: int = 60) -> str:

@@ -35,3 +35,17 @@ def snapshot_difference(before: dict[str, list[tuple]], after: dict[str, list[tu
         added = [r for r in new if r not in old]
         lines.append(f"{table}: -{gone[:3]} +{added[:3]}")
     return "\n".join(lines)
+
+
+async def table_snapshot(engine) -> dict[str, list[tuple]]:
+    """The same for any backend: every table the migrations created (alembic_version included)."""
+    from sqlalchemy import MetaData
+
+    async with engine.connect() as connection:
+        metadata = MetaData()
+        await connection.run_sync(lambda sync: metadata.reflect(sync))
+        snapshot = {}
+        for table in metadata.sorted_tables:
+            rows = (await connection.execute(table.select())).all()
+            snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return snapshot
