@@ -142,11 +142,12 @@ def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
+    # _with_sessions migrates before its work; here that is all the work.
+    await _with_sessions(settings, _nothing)
+
+
+async def _nothing(_sessions) -> None:
+    return None
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
@@ -199,63 +200,52 @@ def _not_sqlite(command: str, args: argparse.Namespace, settings: Settings) -> i
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from .workflows.import_export import ImportRejected, import_document, parse_document
 
-    async def run() -> int:
-        engine = make_engine(settings.database_url)
-        sessions = make_sessions(engine)
-        try:
-            await upgrade(engine)
-            for path in args.files:
-                try:
-                    raw = path.read_bytes()
-                except OSError as error:
-                    print(f"{path}: cannot read: {error.strerror}", file=sys.stderr)
-                    return 2
-                try:
-                    document = parse_document(raw, source=str(path))
-                    summary = await import_document(
-                        sessions,
-                        document,
-                        source=str(path),
-                        sha256=hashlib.sha256(raw).hexdigest(),
-                        actor=args.actor or settings.actor,
-                        correction_reason=args.correction_reason,
-                        dry_run=args.dry_run,
-                        progress=sys.stderr.isatty() or len(raw) > 5_000_000,
-                    )
-                except ImportRejected as rejected:
-                    print(f"{path}: rejected, nothing was written:", file=sys.stderr)
-                    for problem in rejected.problems:
-                        print(f"  {problem}", file=sys.stderr)
-                    return 1
-                print(f"{path}: {summary}")
-            return 0
-        finally:
-            await engine.dispose()
+    async def run(sessions) -> int:
+        for path in args.files:
+            try:
+                raw = path.read_bytes()
+            except OSError as error:
+                print(f"{path}: cannot read: {error.strerror}", file=sys.stderr)
+                return 2
+            try:
+                document = parse_document(raw, source=str(path))
+                summary = await import_document(
+                    sessions,
+                    document,
+                    source=str(path),
+                    sha256=hashlib.sha256(raw).hexdigest(),
+                    actor=args.actor or settings.actor,
+                    correction_reason=args.correction_reason,
+                    dry_run=args.dry_run,
+                    progress=sys.stderr.isatty() or len(raw) > 5_000_000,
+                )
+            except ImportRejected as rejected:
+                print(f"{path}: rejected, nothing was written:", file=sys.stderr)
+                for problem in rejected.problems:
+                    print(f"  {problem}", file=sys.stderr)
+                return 1
+            print(f"{path}: {summary}")
+        return 0
 
-    return asyncio.run(run())
+    return asyncio.run(_with_sessions(settings, run))
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from .workflows.demo import load_demo
 
-    async def run() -> int:
-        engine = make_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            report = await load_demo(
-                make_sessions(engine),
-                factories=args.factories,
-                seed=args.seed,
-                as_of=args.as_of,
-                only_if_empty=args.if_empty,
-                progress=True,
-            )
-            print(report)
-            return 0
-        finally:
-            await engine.dispose()
+    async def run(sessions) -> int:
+        report = await load_demo(
+            sessions,
+            factories=args.factories,
+            seed=args.seed,
+            as_of=args.as_of,
+            only_if_empty=args.if_empty,
+            progress=True,
+        )
+        print(report)
+        return 0
 
-    return asyncio.run(run())
+    return asyncio.run(_with_sessions(settings, run))
 
 
 if __name__ == "__main__":

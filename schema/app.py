@@ -24,7 +24,8 @@ from ..storage.db import Sessions, make_engine, make_sessions
 from ..workflows.attachments import FileStore
 from ..workflows.responses import Limits
 from ..workflows.users import authenticate
-from .attachments import attachment_endpoint, bearer_token
+from .asgi import bearer_token
+from .attachments import attachment_endpoint
 from .context import Context
 from .errors import ExecutionMarker, with_codes
 from .exports import country_report_csv, factories_csv
@@ -103,7 +104,7 @@ class PortalGraphQL(GraphQLOverHTTP):
             request_id=uuid.uuid4().hex,
             store=self.store,
             limits=self.limits,
-            principal=await authenticate(self.sessions, bearer_token(request)),
+            principal=await authenticate(self.sessions, bearer_token(request.scope)),
             base_url=str(request.base_url).rstrip("/"),
             language=negotiate(request.headers.get("accept-language")),
             max_query_nodes=self.max_query_nodes,

@@ -9,6 +9,13 @@ def header_map(scope) -> dict[bytes, bytes]:
     return {k.lower(): v for k, v in scope.get("headers", [])}
 
 
+def bearer_token(scope) -> str | None:
+    """The token of `Authorization: Bearer <token>`, if the request has one."""
+    scheme, _, token = header_map(scope).get(b"authorization", b"").decode("latin-1").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def replaying(body: bytes, receive, *, more_body: bool = False):
     """A `receive` that hands the already-read `body` on first, then the client's own messages."""
     replayed = False

@@ -17,6 +17,7 @@ from ..storage import responses as repo
 from ..storage.db import Sessions
 from ..workflows.attachments import FileStore
 from ..workflows.users import authenticate
+from .asgi import bearer_token
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -25,15 +26,10 @@ SECURITY_HEADERS = {
 }
 
 
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def attachment_endpoint(sessions: Sessions, store: FileStore, clock: Callable[[], datetime]):
     async def serve(request: Request) -> Response:
         not_found = JSONResponse({"error": "not found"}, status_code=404, headers=SECURITY_HEADERS)
-        principal = await authenticate(sessions, bearer_token(request))
+        principal = await authenticate(sessions, bearer_token(request.scope))
         async with sessions() as session:
             found = await repo.attachment_and_response(session, request.path_params["id"])
             if found is None:

@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..domain.errors import RATE_LIMITED
-from .asgi import send_json_error
+from .asgi import bearer_token, send_json_error
 
 REQUESTS_PER_MINUTE = 600
 MAX_CLIENTS = 100_000
@@ -146,12 +146,3 @@ class RateLimit:
 def client_address(scope) -> str:
     client = scope.get("client")
     return "address:" + (client[0] if client else "unknown")
-
-
-def bearer_token(scope) -> str | None:
-    for name, value in scope.get("headers", ()):
-        if name.lower() == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            token = token.strip()
-            return token if scheme.lower() == "bearer" and token else None
-    return None

@@ -33,6 +33,7 @@ from ..domain.responses import MAX_TEXT, ResponseRecord
 from ..storage import responses as repo
 from ..storage.db import Sessions, write_transaction
 from ..storage.projection import bump_data_version
+from ..storage.public_reads import visible
 from ..storage.tables import AssessmentRow, AttachmentRow, CountryRow, PublicFactoryRow, ResponseFlagRow, ResponseRow
 from .attachments import CleanFile, FileStore, clean
 from .screening import screen, severity
@@ -100,10 +101,10 @@ async def submit_response(
             ).scalar_one_or_none()
             require_factory(principal, assessment.factory_pk if assessment else None)
             current = await session.exec(
-                select(PublicFactoryRow).where(PublicFactoryRow.factory_pk == assessment.factory_pk)
+                select(PublicFactoryRow).where(PublicFactoryRow.factory_pk == assessment.factory_pk, visible(now.date()))
             )
             public = current.scalar_one_or_none()
-            if public is None or public.latest_assessment != assessment_id or not _visible(public, now):
+            if public is None or public.latest_assessment != assessment_id:
                 raise Conflict("Only the factory's current published assessment can be answered.", argument="assessmentId")
             if question_id is not None:
                 findings = PublicFactory.assessment_from_document(public.document).findings
@@ -159,10 +160,6 @@ async def _discard_unreferenced(sessions: Sessions, store: FileStore, created: l
     await store.discard([path for path in created if path not in keep])
 
 
-def _visible(public: PublicFactoryRow, now: datetime) -> bool:
-    return public.visible_until is None or now.date() <= public.visible_until
-
-
 def _attachment_row(response_pk: int, position: int, file: CleanFile) -> AttachmentRow:
     return AttachmentRow(
         public_id=_new_public_id(),
@@ -178,6 +175,14 @@ def _attachment_row(response_pk: int, position: int, file: CleanFile) -> Attachm
 
 async def _record(session, public_id: str) -> ResponseRecord | None:
     return (await repo.records_by_public_id(session, [public_id])).get(public_id)
+
+
+async def _existing_record(session, public_id: str) -> ResponseRecord:
+    """For moderators, who may see every response: an unknown id is simply not found."""
+    record = await _record(session, public_id)
+    if record is None:
+        raise NotFound("There is no response with this id.", id=public_id)
+    return record
 
 
 async def _reload(sessions: Sessions, public_id: str) -> ResponseRecord:
@@ -204,9 +209,7 @@ async def decide_response(
     note = _check_note(note)
     now = _now()
     async with write_transaction(sessions) as session:
-        record = await _record(session, public_id)
-        if record is None:
-            raise NotFound("There is no response with this id.", id=public_id)
+        record = await _existing_record(session, public_id)
         if record.version != version:
             raise _conflict(record, "The response changed since you saw it: look again before deciding.")
         if record.claimed_by_other(principal.user_pk, now):
@@ -271,9 +274,7 @@ async def claim_response(
     principal = require_role(principal, Role.MODERATOR)
     now = _now()
     async with write_transaction(sessions) as session:
-        record = await _record(session, public_id)
-        if record is None:
-            raise NotFound("There is no response with this id.", id=public_id)
+        record = await _existing_record(session, public_id)
         if record.state is not ResponseState.SUBMITTED:
             raise _conflict(record, "Only a submitted response can be claimed.")
         if not await repo.guarded_update(
@@ -294,9 +295,7 @@ async def release_response(sessions: Sessions, principal: Principal | None, publ
     principal = require_role(principal, Role.MODERATOR)
     now = _now()
     async with write_transaction(sessions) as session:
-        record = await _record(session, public_id)
-        if record is None:
-            raise NotFound("There is no response with this id.", id=public_id)
+        record = await _existing_record(session, public_id)
         if not await repo.guarded_update(
             session, record.pk, [ResponseRow.claimed_by_pk == principal.user_pk],
             claimed_by_pk=None, claim_expires_at=None,
@@ -312,9 +311,7 @@ async def add_note(sessions: Sessions, principal: Principal | None, public_id: s
     if not note:
         raise BadUserInput("A note needs text.", argument="text")
     async with write_transaction(sessions) as session:
-        record = await _record(session, public_id)
-        if record is None:
-            raise NotFound("There is no response with this id.", id=public_id)
+        record = await _existing_record(session, public_id)
         repo.add_event(session, record.pk, EventKind.NOTE, principal.user_pk, _now(), note=note)
     return await _reload(sessions, public_id)
 
