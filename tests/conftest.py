@@ -117,26 +117,14 @@ def settings(database_url, tmp_path):
 
 @pytest.fixture
 async def api(settings, engine):
-    import asyncio
-
     import httpx
-    import uvicorn
+    from servers import serving
 
     from transparency_portal.schema.app import create_app
 
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+    async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         yield Api(client, base_url, app)
-    server.should_exit = True
-    await task
 
 
 @pytest.fixture

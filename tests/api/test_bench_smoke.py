@@ -3,11 +3,11 @@ keeps a small constant statement budget (the list's is in test_paging_and_errors
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import subprocess
 import sys
+from ids import gid
 from pathlib import Path
 
 from exports import assessment, base_document, document, factory_with_history, merge
@@ -49,10 +49,6 @@ DETAIL = """query($id: ID!) { factory(id: $id) { id name factoryType leftProgram
     nonCompliances { id issue { code } }
     findings { id status statusLabel issue { id code title cluster clusterLabel description }
       correction { reason correctedOn previousStatus } responses { id } } } } }"""
-
-
-def gid(type_name: str, key: str) -> str:
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
 def results(non_compliant: int) -> dict[str, str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 
 import pytest
+from ids import gid, key
 from exports import days_ago, factory_with_history, merge
 from worlds import world
 
@@ -20,14 +20,6 @@ COLUMNS = [
 VISIBLE = {"KH-NC", "KH-GREEN", "KH-DRAFTED", "KH-LEAVING", "KH-REFUSED", "KH-EXCUSED", "KH-VIRTUAL", "VN-1"}
 # Every assessment was published 30 days after it happened; the latest ones 100 days ago.
 DATA_AS_OF = days_ago(70)
-
-
-def gid(type_name: str, key: str) -> str:
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
-
-
-def key(global_id: str) -> str:
-    return base64.b64decode(global_id).decode().split(":", 1)[1]
 
 
 @pytest.fixture

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 
 import pytest
+from ids import gid, key
 from worlds import world
-
-
-def gid(type_name: str, key: str) -> str:
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
-
-
-def key(global_id: str) -> str:
-    return base64.b64decode(global_id).decode().split(":", 1)[1]
 
 
 @pytest.fixture

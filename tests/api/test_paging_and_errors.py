@@ -6,7 +6,7 @@ import base64
 
 import pytest
 from exports import all_compliant, base_document, factory_with_history, merge
-from sqlalchemy import event
+
 
 PAGE = """query($first: Int, $after: String, $orderBy: FactoryOrder) {
   factories(first: $first, after: $after, orderBy: $orderBy) {

@@ -5,10 +5,10 @@ Each test loads a small world through the real import workflow, then asks the ru
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
+from ids import gid, key
 from exports import TODAY, all_compliant, assessment, days_ago
 from worlds import world
 
@@ -27,10 +27,6 @@ ONE = "query($id: ID!) { factory(id: $id) { %s } }" % FACTORY_FIELDS
 NODE = "query($id: ID!) { node(id: $id) { id __typename } }"
 
 
-def gid(type_name: str, key: str) -> str:
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
-
-
 @pytest.fixture
 async def public(api, load):
     await load(world())
@@ -44,7 +40,7 @@ async def all_factories(api, **variables) -> dict[str, dict]:
 
 async def listed_ids(api, filter: dict) -> set[str]:
     data = await api.query(LIST, {"first": 100, "filter": filter})
-    ids = {base64.b64decode(e["node"]["id"]).decode().split(":", 1)[1] for e in data["factories"]["edges"]}
+    ids = {key(e["node"]["id"]) for e in data["factories"]["edges"]}
     assert data["factories"]["totalCount"] == len(ids)
     return ids
 

@@ -6,10 +6,10 @@ day the tests run. Cambodia ("KH") reports CHI-1, OSH-7 and COM-2 publicly since
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
+from ids import gid
 from datetime import date, timedelta
 
 import pytest
@@ -141,10 +141,6 @@ def _cells(r: dict) -> list[tuple[str, dict]]:
         cells = [*trend["periods"], trend["beforePublicReporting"], trend["afterPublicReporting"]]
         out += [(trend["issue"]["code"], c) for c in cells]
     return [(series, c) for series, c in out if c is not None]
-
-
-def gid(type_name: str, key: str) -> str:
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
 async def test_the_figures_equal_a_hand_computation(reports):

@@ -4,9 +4,9 @@ concurrent decisions, claims, screening, files, and what the public sees at each
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import json
+from ids import gid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,10 +34,6 @@ PUBLIC = """query($id: ID!) { factory(id: $id) { latestAssessment { id responses
   finding { id } } findings { id issue { code } responses { id } } } } }"""
 QUEUE = """query($filter: ModerationFilter, $first: Int, $after: String) { moderationQueue(first: $first, after: $after, filter: $filter) {
   totalCount edges { cursor node { id text flags { kind match } } } pageInfo { hasNextPage endCursor } } }"""
-
-
-def gid(type_name: str, key: str) -> str:
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
 A, B = gid("Factory", "KH-A"), gid("Factory", "KH-B")
