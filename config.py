@@ -25,6 +25,10 @@ class Settings:
     max_query_nodes: int = 50_000
     # PORTAL_ENV=production: no GraphiQL, no introspection for anonymous clients.
     production: bool = False
+    # The compiled executor's rendered nodes, per process (schema/compiled.py).
+    render_cache_mb: int = 128
+    # Golden mode: strawberry answers every compiled request too, and they must agree (tests).
+    compiled_check: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,6 +45,8 @@ class Settings:
             max_body_bytes=_positive(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_query_nodes=_positive(env, "PORTAL_MAX_QUERY_NODES", cls.max_query_nodes),
             production=env.get("PORTAL_ENV", "").strip().lower() == "production",
+            render_cache_mb=_whole(env, "PORTAL_RENDER_CACHE_MB", cls.render_cache_mb, allow_zero=True),
+            compiled_check=env.get("PORTAL_COMPILED_CHECK", "") == "1",
         )
 
     @property

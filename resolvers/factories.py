@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
 
 from ..domain.errors import BadUserInput
 from ..storage import public_reads
 from ..storage.db import Sessions
+from ..storage.hot_reads import HotReads
+from ..storage.tables import PublicFactoryRow
+from ..domain.publication import PublicFactory
 from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed
 from . import cursors
 from .loaders import Loaders
@@ -52,3 +58,32 @@ async def factory_count(sessions: Sessions, loaders: Loaders, f: FactoryFilter) 
 async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, facet: Facet) -> list[tuple[str, int]]:
     async with sessions() as session:
         return await public_reads.facet_counts(session, f, facet, loaders.today)
+
+
+# The compiled executor's reads (schema/compiled.py): the same page and count as above, through
+# HotReads, with only keys first; the factories themselves only where no rendering is kept.
+
+
+@dataclass(frozen=True)
+class KeyPage:
+    keys: list[tuple[int, str]]  # (factory_pk, cursor)
+    has_next: bool
+    has_previous: bool
+
+
+async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilter, order: FactoryOrder, today: date) -> KeyPage:
+    first = check_first(first)
+    position = cursors.decode(after, order) if after else None
+    columns = select(PublicFactoryRow.factory_pk, public_reads.sort_column(order))
+    rows = await hot.rows(public_reads.page_statement(columns, f, order, position, first + 1, today))
+    keys = [(row.factory_pk, cursors.encode(order, public_reads.position_of(row, order))) for row in rows[:first]]
+    return KeyPage(keys, len(rows) > first, position is not None)
+
+
+async def factories_by_pk(hot: HotReads, pks: list[int]) -> dict[int, PublicFactory]:
+    rows = await hot.rows(select(PublicFactoryRow).where(PublicFactoryRow.factory_pk.in_(pks)))
+    return {row.factory_pk: public_reads.to_public_factory(row) for row in rows}
+
+
+async def count(hot: HotReads, f: FactoryFilter, today: date) -> int:
+    return (await hot.rows(public_reads.count_statement(f, today)))[0][0]

@@ -59,3 +59,12 @@ async def country_programme(loaders: Loaders, code: str) -> CountryProgramme:
 async def country_programmes(sessions: Sessions) -> list[CountryProgramme]:
     async with sessions() as session:
         return await public_reads.country_programmes(session)
+
+
+async def catalogue(sessions: Sessions) -> tuple[dict[str, Question], dict[str, CountryProgramme]]:
+    """Every publicly reported question and every country programme, by id."""
+    async with sessions() as session:
+        ids = await public_reads.publicly_reported_question_ids(session)
+        questions = await public_reads.questions_by_id(session, ids)
+        countries = {c.code: c for c in await public_reads.country_programmes(session)}
+    return questions, countries

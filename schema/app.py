@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import strawberry
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -17,10 +18,11 @@ from starlette.routing import Route
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.tools import merge_types
 
-from ..config import Settings
+from ..config import Settings, sqlite_path
 from ..domain.labels import negotiate
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions, make_engine, make_sessions
+from ..storage.hot_reads import HotReads
 from ..workflows.attachments import FileStore
 from ..workflows.responses import Limits
 from ..workflows.users import authenticate
@@ -34,6 +36,7 @@ from .moderation import ModerationQuery
 from .mutation import Mutation
 from .query import Query
 from .body_limit import BodyLimit
+from .compiled import CompiledExecutor
 from .introspection import IntrospectionGate
 from .limits import NodeBudget
 from .rate_limit import RateLimit
@@ -115,6 +118,10 @@ class PortalGraphQL(GraphQLOverHTTP):
         request.state.portal_context = context
         return context
 
+    def encode_json(self, data) -> bytes:
+        # The compiled executor (schema/compiled.py) writes the same bytes with orjson.
+        return orjson.dumps(data)
+
     async def process_result(self, request, result):
         if result.errors:
             context = getattr(request.state, "portal_context", None)
@@ -129,6 +136,7 @@ class PortalGraphQL(GraphQLOverHTTP):
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
+    hot = HotReads(engine, sqlite_path(settings.database_url))
     store = FileStore(settings.attachments_dir)
     limits = Limits(
         max_files=settings.max_attachments,
@@ -152,6 +160,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         # A process killed while writing an upload leaves a temporary file; nothing refers to it.
         await store.sweep_temporary()
         yield
+        hot.close()
         await engine.dispose()
 
     app = Starlette(
@@ -171,11 +180,22 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         middleware=[
             Middleware(RateLimit, requests_per_minute=settings.rate_limit),
             Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes),
-            Middleware(ResponseCache, sessions=sessions, clock=clock),
+            Middleware(ResponseCache, hot=hot, clock=clock),
+            Middleware(
+                CompiledExecutor,
+                schema=schema,
+                hot=hot,
+                sessions=sessions,
+                clock=clock,
+                max_query_nodes=settings.max_query_nodes,
+                golden=settings.compiled_check,
+                render_cache_bytes=settings.render_cache_mb * 1024 * 1024,
+            ),
             Middleware(UploadGuard, limits=UploadLimits(limits.max_files, limits.max_file_bytes)),
         ],
         lifespan=lifespan,
     )
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.hot_reads = hot
     return app

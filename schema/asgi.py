@@ -30,6 +30,24 @@ def replaying(body: bytes, receive, *, more_body: bool = False):
     return replay
 
 
+async def read_body(receive, limit: int):
+    """The whole request body (or None past `limit`) and a receive that replays it."""
+    chunks, size = [], 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+        if size > limit:
+            break
+    body = b"".join(chunks)
+    return (None if size > limit else body), replaying(body, receive, more_body=more)
+
+
 async def drain(receive, budget: int) -> None:
     """Read (and drop) what the client is still sending, up to `budget` bytes, so that it gets
     to read our refusal instead of a connection reset in the middle of its upload."""

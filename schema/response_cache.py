@@ -25,9 +25,8 @@ from urllib.parse import parse_qs
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
-from ..storage.db import Sessions
-from .asgi import header_map, replaying
-from ..storage.public_reads import data_version
+from ..storage.hot_reads import HotReads
+from .asgi import header_map, read_body
 
 # Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
 PUBLIC_CACHE_CONTROL = "public, max-age=30, must-revalidate"
@@ -50,14 +49,14 @@ class ResponseCache:
         self,
         app,
         *,
-        sessions: Sessions,
+        hot: HotReads,
         clock: Callable[[], datetime],
         path: str = "/graphql",
         max_entries: int = 2048,
         max_body_bytes: int = 64 * 1024,
     ) -> None:
         self.app = app
-        self.sessions = sessions
+        self.hot = hot
         self.clock = clock
         self.path = path
         self.max_entries = max_entries
@@ -75,21 +74,22 @@ class ResponseCache:
         if scope["method"] == "GET" and b"text/html" in headers.get(b"accept", b""):
             return await self.app(scope, receive, send)  # GraphiQL
 
-        body, receive = await _read_body(receive, self.max_body_bytes)
-        if body is None or not _cacheable_request(scope, body):
+        body, receive = await read_body(receive, self.max_body_bytes)
+        if body is None:
             return await self.app(scope, receive, send)
-
-        async with self.sessions() as session:
-            version = await data_version(session)
+        version = await self.hot.data_version()
         key = _key(scope, headers, body, version, self.clock().date().isoformat())
         etag = f'"{key[:32]}"'.encode()
         entry = self.entries.get(key)
+        # Only cacheable requests are ever stored, so a hit needs no look at the body.
         if entry is not None:
             self.entries.move_to_end(key)
             if etag in _if_none_match(headers):
                 return await _send(send, 304, [(b"etag", etag), (b"cache-control", PUBLIC_CACHE_CONTROL.encode())], b"")
             status, response_headers, response_body = entry
             return await _send(send, status, response_headers, response_body)
+        if not _cacheable_request(scope, body):
+            return await self.app(scope, receive, send)
 
         captured: dict = {"headers": [], "body": b""}
 
@@ -149,24 +149,6 @@ def _with_validators(headers: list[tuple[bytes, bytes]], etag: bytes) -> list[tu
     # What else the answer depends on: the cache key has them too.
     vary = (b"vary", b"Accept, Accept-Language, Authorization")
     return [*kept, (b"etag", etag), (b"cache-control", PUBLIC_CACHE_CONTROL.encode()), vary]
-
-
-async def _read_body(receive, limit: int):
-    """The whole request body (or None past `limit`) and a receive that replays it."""
-    chunks, size = [], 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        more = message.get("more_body", False)
-        if size > limit:
-            break
-    body = b"".join(chunks)
-    return (None if size > limit else body), replaying(body, receive, more_body=more)
 
 
 async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -48,6 +48,8 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
+from .hot_reads import sqlite_data_version
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 # FileStore's temporary files (`.<sha256>.<random>.tmp`) and ours: never content.
 _TEMPORARY = re.compile(r"^\..*\.tmp$")
@@ -206,7 +208,7 @@ def restore_sqlite(source: Path, database: Path, attachments_dir: Path, *, force
         if replacing:
             with _closing(sqlite3.connect(database, timeout=60)) as live:
                 with _closing(sqlite3.connect(temp)) as restored:
-                    _version_past(restored, _data_version(live))
+                    _version_past(restored, sqlite_data_version(live))
                     restored.backup(live)  # one write transaction on the live database
         else:
             _remove_database_files(database)  # a stale -wal or -shm of a database that is gone
@@ -270,18 +272,10 @@ def _migrate(path: Path) -> None:
     asyncio.run(run())
 
 
-def _data_version(connection: sqlite3.Connection) -> int | None:
-    try:
-        row = connection.execute("SELECT version FROM data_version WHERE id = 1").fetchone()
-    except sqlite3.DatabaseError:
-        return None  # not (yet) a portal database
-    return row[0] if row else 0
-
-
 def _version_past(restored: sqlite3.Connection, live: int | None) -> None:
     """Give the restored data a `data_version` the live database never had, so that no cache
     keyed on it (a running server's response cache, ETags) takes it for what it cached."""
-    own = _data_version(restored)
+    own = sqlite_data_version(restored)
     if own is None:
         return
     version = max(own, live or 0) + 1

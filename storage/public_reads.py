@@ -10,7 +10,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.programme import CountryProgramme, Question
@@ -121,14 +121,32 @@ async def page_of_factories(
     today: date,
 ) -> list[Placed]:
     """Up to `limit` public factories after `after`, by keyset: no offset, no skipped rows."""
+    rows = (await session.exec(page_statement(select(PublicFactoryRow), f, order, after, limit, today))).scalars()
+    return [Placed(position_of(r, order), to_public_factory(r)) for r in rows]
+
+
+def page_statement(columns: Select, f: FactoryFilter, order: FactoryOrder, after: Position | None, limit: int, today: date) -> Select:
+    """`columns` of up to `limit` public factories after `after`, in keyset order."""
     column = _SORT_COLUMN[order.field]
     key = tuple_(column, PublicFactoryRow.factory_pk)
     conditions = _conditions(f, today)
     if after is not None:
         conditions.append(key < tuple_(*after) if order.descending else key > tuple_(*after))
     direction = (column.desc(), PublicFactoryRow.factory_pk.desc()) if order.descending else (column, PublicFactoryRow.factory_pk)
-    rows = (await session.exec(select(PublicFactoryRow).where(and_(*conditions)).order_by(*direction).limit(limit))).scalars()
-    return [Placed((_position_value(getattr(r, column.key)), r.factory_pk), to_public_factory(r)) for r in rows]
+    return columns.where(and_(*conditions)).order_by(*direction).limit(limit)
+
+
+def position_of(row: Any, order: FactoryOrder) -> Position:
+    """The keyset position of a row that has the order's sort column and `factory_pk`."""
+    return (_position_value(getattr(row, _SORT_COLUMN[order.field].key)), row.factory_pk)
+
+
+def sort_column(order: FactoryOrder):
+    return _SORT_COLUMN[order.field]
+
+
+def count_statement(f: FactoryFilter, today: date) -> Select:
+    return select(func.count()).select_from(PublicFactoryRow).where(and_(*_conditions(f, today)))
 
 
 def _position_value(value: Any) -> Any:
@@ -149,8 +167,7 @@ def position_from_cursor(order: FactoryOrder, value: Any, factory_pk: int) -> Po
 
 
 async def count_factories(session: AsyncSession, f: FactoryFilter, today: date) -> int:
-    statement = select(func.count()).select_from(PublicFactoryRow).where(and_(*_conditions(f, today)))
-    return (await session.exec(statement)).scalar_one()
+    return (await session.exec(count_statement(f, today))).scalar_one()
 
 
 class Facet(str, Enum):

@@ -1,0 +1,315 @@
+"""The compiled executor: the public factory list answered without graphql-core's execution.
+
+ASGI middleware in front of strawberry's view (inside the response cache). A request takes this
+path when all of these hold, and otherwise strawberry answers it as always:
+
+- POST with a JSON body, no Authorization header, an Accept the view can answer;
+- its document has a plan (`compiled_plan.py`) and strawberry has answered that document once
+  without errors: validation, depth, alias and token limits depend on the document alone, so
+  they hold ever after; the node budget depends on `first`, so it is counted per request;
+- its variables coerce, and its arguments are good (a malformed cursor or `first` out of range
+  goes to strawberry, which answers with the usual error).
+
+Rendered nodes are kept as JSON bytes per (selection, factory, language) while the data version
+stays the same (bounded in bytes, oldest dropped first): a node depends only on its projection
+row, the questions and the country programmes, all of which change only with the version. The
+page's keys and cursors are read every time, so a cursor anywhere costs one keyset query; the
+total per filter and day is kept per version.
+
+Golden mode (`PORTAL_COMPILED_CHECK=1`; on in the test suite): strawberry answers every request
+the executor could answer too, and the two answers must be the same bytes, status and headers;
+a difference is logged, counted in `mismatches` and answered with 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError, GraphQLSchema
+from graphql.execution.values import get_argument_values, get_variable_values
+from strawberry.utils.str_converters import to_camel_case
+
+from ..domain.errors import PortalError
+from ..domain.labels import negotiate as negotiate_language
+from ..resolvers import factories as factory_reads
+from ..resolvers.issues import catalogue
+from ..storage.db import Sessions
+from ..storage.hot_reads import HotReads
+from .asgi import header_map, read_body
+from .compiled_plan import ConnectionPlan, Env, ObjectPlan, Plan, Unsupported, compile_plan
+from .http import JSON, negotiate
+from .limits import count_nodes
+from .query import FactoryFilter, FactoryOrder
+from .types import PageInfo
+
+log = logging.getLogger(__name__)
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+class Renderings:
+    """Nodes rendered as JSON bytes, for one data version, at most `max_bytes` of them."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[tuple[ObjectPlan, int, str], bytes] = OrderedDict()
+
+    def get(self, key: tuple[ObjectPlan, int, str]) -> bytes | None:
+        return self.entries.get(key)
+
+    def put(self, key: tuple[ObjectPlan, int, str], rendered: bytes) -> None:
+        if len(rendered) > self.max_bytes:
+            return
+        self.entries[key] = rendered
+        self.size += len(rendered)
+        while self.size > self.max_bytes:
+            _, dropped = self.entries.popitem(last=False)
+            self.size -= len(dropped)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
+
+class CompiledExecutor:
+    def __init__(
+        self,
+        app,
+        *,
+        schema: strawberry.Schema,
+        hot: HotReads,
+        sessions: Sessions,
+        clock: Callable[[], datetime],
+        max_query_nodes: int,
+        golden: bool = False,
+        render_cache_bytes: int = 128 * 1024 * 1024,
+        path: str = "/graphql",
+        max_body_bytes: int = 64 * 1024,
+        max_documents: int = 512,
+    ) -> None:
+        self.app = app
+        self.schema: GraphQLSchema = schema._schema
+        self.factories_field = self.schema.query_type.fields["factories"]
+        self.hot = hot
+        self.sessions = sessions
+        self.clock = clock
+        self.max_query_nodes = max_query_nodes
+        self.golden = golden
+        self.path = path
+        self.max_body_bytes = max_body_bytes
+        self.max_documents = max_documents
+        self.vetted: OrderedDict[tuple[str, str | None], None] = OrderedDict()
+        self.renderings = Renderings(render_cache_bytes)
+        self.version: int | None = None
+        self.catalogue: tuple[dict, dict] = ({}, {})
+        self.totals: dict[tuple[Any, date], int] = {}
+        self.answered = 0  # by plan
+        self.mismatches: list[str] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = header_map(scope)
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        media_type = negotiate(headers.get(b"accept", b"").decode("latin-1"))
+        if b"authorization" in headers or content_type != JSON.encode() or media_type is None:
+            return await self.app(scope, receive, send)
+        body, receive = await read_body(receive, self.max_body_bytes)
+        request = _graphql_request(body) if body is not None else None
+        if request is None:
+            return await self.app(scope, receive, send)
+        query, operation_name, variables = request
+        try:
+            plan = compile_plan(query, operation_name)
+        except Unsupported:
+            return await self.app(scope, receive, send)
+
+        document = (query, operation_name)
+        vetted = document in self.vetted
+        if not vetted and not self.golden:
+            answer = await self._strawberry(scope, receive, send)
+            if _succeeded(answer):
+                self._vet(document)
+            return
+        language = negotiate_language(headers.get(b"accept-language", b"").decode("latin-1") or None)
+        body = await self._execute(plan, variables, language)
+        answer = None if body is None else _response(body, media_type)
+        if self.golden:
+            answer = await self._check(document, vetted, answer, scope, receive)
+        elif answer is None:
+            return await self.app(scope, receive, send)
+        else:
+            self.answered += 1
+        status, response_headers, response_body = answer
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": response_body})
+
+    def _vet(self, document: tuple[str, str | None]) -> None:
+        self.vetted[document] = None
+        while len(self.vetted) > self.max_documents:
+            self.vetted.popitem(last=False)
+
+    async def _strawberry(self, scope, receive, send=None) -> Answer:
+        """Strawberry's answer, captured (and passed on to `send`, when given)."""
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
+
+        async def capture(message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            if send is not None:
+                await send(message)
+
+        await self.app(scope, receive, capture)
+        return captured["status"], captured["headers"], captured["body"]
+
+    async def _check(self, document, vetted: bool, answer: Answer | None, scope, receive) -> Answer:
+        reference = await self._strawberry(scope, receive)
+        if _succeeded(reference):
+            self._vet(document)
+        elif not vetted:
+            return reference  # not vetted: the executor would not have answered
+        if answer is None:
+            return reference
+        self.answered += 1
+        if answer[0] == reference[0] and answer[2] == reference[2] and sorted(answer[1]) == sorted(reference[1]):
+            return answer
+        difference = f"compiled executor and strawberry differ on {document[0]!r}:\n{answer!r}\n{reference!r}"
+        log.error(difference)
+        self.mismatches.append(difference)
+        message = b'{"errors":[{"message":"The compiled executor disagrees with strawberry.","extensions":{"code":"INTERNAL"}}]}'
+        return 500, [(b"content-type", JSON.encode()), (b"content-length", str(len(message)).encode())], message
+
+    async def _execute(self, plan: Plan, variables: dict[str, Any], language: str) -> bytes | None:
+        """The answer's bytes, or None when strawberry should answer (with its error)."""
+        try:
+            coerced = get_variable_values(self.schema, plan.operation.variable_definitions or (), variables)
+            if isinstance(coerced, list):
+                return None
+            name = plan.operation.name.value if plan.operation.name else None
+            if count_nodes(self.schema, plan.document, name, variables) > self.max_query_nodes:
+                return None
+            env = await self._env(language)
+            today = self.clock().date()
+            data = {}
+            for key, connection in plan.roots:
+                data[key] = "Query" if connection is None else await self._connection(connection, coerced, env, today)
+        except (PortalError, GraphQLError):
+            return None  # a client's mistake: strawberry says which
+        except Exception:
+            log.exception("the compiled executor failed; strawberry answers")
+            return None
+        return orjson.dumps({"data": data})
+
+    async def _env(self, language: str) -> Env:
+        version = await self.hot.data_version()
+        if version != self.version:
+            self.renderings.clear()
+            self.totals.clear()
+            self.catalogue = await catalogue(self.sessions)
+            self.version = version
+        questions, countries = self.catalogue
+        return Env(language, questions, countries)
+
+    async def _connection(self, plan: ConnectionPlan, variables, env: Env, today: date) -> dict[str, Any]:
+        arguments = get_argument_values(self.factories_field, plan.field, variables)
+        spec = _input(FactoryFilter, arguments.get("filter")).spec() if arguments.get("filter") else FactoryFilter().spec()
+        order = _input(FactoryOrder, arguments.get("orderBy")).spec() if arguments.get("orderBy") else FactoryOrder().spec()
+        first = arguments.get("first")
+        page = await factory_reads.key_page(self.hot, 20 if first is None else first, arguments.get("after"), spec, order, today)
+        result: dict[str, Any] = {}
+        for key, what, sub in plan.selection:
+            if what == "totalCount":
+                result[key] = await self._total(spec, today)
+            elif what == "edges":
+                result[key] = await self._edges(sub, page, env)
+            elif what == "nodes":
+                nodes = await self._nodes(sub, [pk for pk, _ in page.keys], env)
+                result[key] = [nodes[pk] for pk, _ in page.keys]
+            elif what == "pageInfo":
+                cursors = [cursor for _, cursor in page.keys]
+                info = PageInfo.of(cursors, has_next=page.has_next, has_previous=page.has_previous)
+                result[key] = sub.render(info, env)
+            else:
+                result[key] = "FactoryConnection"
+        return result
+
+    async def _edges(self, selection, page: factory_reads.KeyPage, env: Env) -> list[dict[str, Any]]:
+        node_plans = [sub for _, what, sub in selection if what == "node"]
+        pks = [pk for pk, _ in page.keys]
+        nodes = {id(p): await self._nodes(p, pks, env) for p in node_plans}
+        edges = []
+        for pk, cursor in page.keys:
+            edge = {}
+            for key, what, sub in selection:
+                edge[key] = cursor if what == "cursor" else nodes[id(sub)][pk] if what == "node" else "FactoryEdge"
+            edges.append(edge)
+        return edges
+
+    async def _nodes(self, plan: ObjectPlan, pks: list[int], env: Env) -> dict[int, orjson.Fragment]:
+        rendered: dict[int, bytes] = {}
+        missing = []
+        for pk in pks:
+            found = self.renderings.get((plan, pk, env.language))
+            if found is None:
+                missing.append(pk)
+            else:
+                rendered[pk] = found
+        if missing:
+            for pk, factory in (await factory_reads.factories_by_pk(self.hot, missing)).items():
+                rendered[pk] = orjson.dumps(plan.render(factory, env))
+                self.renderings.put((plan, pk, env.language), rendered[pk])
+        return {pk: orjson.Fragment(body) for pk, body in rendered.items()}
+
+    async def _total(self, spec, today: date) -> int:
+        key = (spec, today)
+        if key not in self.totals:
+            self.totals[key] = await factory_reads.count(self.hot, spec, today)
+        return self.totals[key]
+
+
+def _graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    query, name, variables = payload.get("query"), payload.get("operationName"), payload.get("variables")
+    if not isinstance(query, str) or not isinstance(name, (str, type(None))):
+        return None
+    if not all(isinstance(payload.get(k), (dict, type(None))) for k in ("variables", "extensions")):
+        return None
+    return query, name or None, variables or {}
+
+
+def _input(cls, values: dict[str, Any]):
+    """A strawberry input object from graphql-core's coerced values (keys in camelCase)."""
+    fields = cls.__strawberry_definition__.fields
+    return cls(**{f.python_name: values[to_camel_case(f.python_name)] for f in fields if to_camel_case(f.python_name) in values})
+
+
+def _succeeded(answer: Answer) -> bool:
+    return answer[0] == 200 and b'"errors"' not in answer[2]
+
+
+def _response(body: bytes, media_type: str) -> Answer:
+    # As strawberry's view answers (schema/http.py: create_response), so that golden mode can compare.
+    return (
+        200,
+        [
+            (b"vary", b"Accept"),
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", f"{media_type}; charset=utf-8".encode()),
+        ],
+        body,
+    )
