@@ -24,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="migrate the database, then serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-access-log", action="store_true", help="no line per request (a benchmark's choice)")
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database schema")
@@ -131,7 +132,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from .schema.app import create_app
 
     asyncio.run(_migrate(settings))
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=not args.no_access_log)
     return 0
 
 

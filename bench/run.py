@@ -13,7 +13,7 @@ What it does, for each data size (and backend):
    source are the same (`--fresh` rebuilds). Each run works on a copy, since the run writes
    (users, responses, uploads). With `--postgres`, `tests/support/postgres_server.py` starts a
    throwaway PostgreSQL and the demo is loaded into it for every size.
-2. The project: `portal serve` (uvicorn, one worker, as users run it, access log included) in a
+2. The project: `portal serve --no-access-log` (uvicorn, one worker; no access log, as the ceiling) in a
    subprocess with `PORTAL_RATE_LIMIT=0`; ready once `/healthz` answers 200.
 3. Set-up through the API: real edge cursors (walking the whole list), a public factory and
    its current assessment, the issue most factories are non-compliant on; a moderator and a
@@ -667,7 +667,7 @@ async def count_statements(env: dict[str, str], cases: list[Case], cursors: list
             statements.append(statement)
 
     counts = {}
-    engine = app.state.engine.sync_engine
+    engines = app.state.hot_reads.sync_engines()
     try:
         async with like_wrk(httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=120)) as client:
             for case in cases:
@@ -677,15 +677,18 @@ async def count_statements(env: dict[str, str], cases: list[Case], cursors: list
                 seen = []
                 for content in (body(), body()):
                     statements.clear()
-                    event.listen(engine, "before_cursor_execute", collect)
+                    for engine in engines:
+                        event.listen(engine, "before_cursor_execute", collect)
                     try:
                         response = await client.post("/graphql", content=content, headers=case.request_headers())
                     finally:
-                        event.remove(engine, "before_cursor_execute", collect)
+                        for engine in engines:
+                            event.remove(engine, "before_cursor_execute", collect)
                     check_graphql(response, case.key)
                     seen.append(len(statements))
                 counts[case.key] = (seen[0], seen[1])
     finally:
+        app.state.hot_reads.close()
         await app.state.engine.dispose()
     return counts
 
@@ -697,7 +700,7 @@ def bench_target(target: Target, database_url: str, opts, wrk: str, workdir: Pat
     log = folder / "server.log"
     port = free_port()
     say(f"[{target.label}] starting the project: portal serve on 127.0.0.1:{port} (log: {log})")
-    server = _spawn([*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, log=log)
+    server = _spawn([*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"], env=env, log=log)
     ceiling = None
     try:
         base = f"http://127.0.0.1:{port}"

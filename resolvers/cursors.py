@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+
+import orjson
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +16,8 @@ from ..storage.responses import QueuePosition
 
 
 def pack(kind: str, values: list[Any]) -> str:
-    raw = f"{kind}:v1:" + json.dumps(values, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    raw = f"{kind}:v1:".encode() + orjson.dumps(values)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def unpack(cursor: str, kind: str) -> list[Any]:

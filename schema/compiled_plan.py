@@ -79,7 +79,7 @@ class ConnectionPlan:
         return any(w == what for _, w, _ in self.selection)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     document: DocumentNode
     operation: OperationDefinitionNode

@@ -53,6 +53,7 @@ class ResponseCache:
         clock: Callable[[], datetime],
         path: str = "/graphql",
         max_entries: int = 2048,
+        max_bytes: int = 32 * 1024 * 1024,
         max_body_bytes: int = 64 * 1024,
     ) -> None:
         self.app = app
@@ -60,6 +61,8 @@ class ResponseCache:
         self.clock = clock
         self.path = path
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes of the answers kept
         self.max_body_bytes = max_body_bytes
         self.entries: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
 
@@ -106,9 +109,12 @@ class ResponseCache:
         await self.app(scope, receive, capture)
         # Answers with errors are not kept: an unexpected one carries its request's id.
         if captured.get("status") == 200 and b'"errors"' not in captured["body"]:
+            replaced = self.entries.pop(key, None)  # two requests may have missed at once
+            self.size -= len(replaced[2]) if replaced else 0
             self.entries[key] = (200, _with_validators(captured["headers"], etag), captured["body"])
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+            self.size += len(captured["body"])
+            while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+                self.size -= len(self.entries.popitem(last=False)[1][2])
 
 
 def _cacheable_request(scope, body: bytes) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row, create_engine, event, select
+from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
@@ -37,18 +37,24 @@ class HotReads:
     def __init__(self, engine: AsyncEngine, sqlite_file: Path | None) -> None:
         self.engine = engine
         self.sqlite_file = sqlite_file
+        self._sync: Engine | None = None
         self._connection: Connection | None = None
-
-    def _sqlite(self) -> Connection:
-        # Opened on first use: the file exists only once the server has migrated it.
-        if self._connection is None:
-            sync = create_engine(
-                f"sqlite:///file:{self.sqlite_file}?mode=ro&uri=true",
+        if sqlite_file is not None:
+            self._sync = create_engine(
+                f"sqlite:///file:{sqlite_file}?mode=ro&uri=true",
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
             )
-            event.listen(sync, "connect", _autocommit)
-            self._connection = sync.connect()
+            event.listen(self._sync, "connect", _autocommit)
+
+    def sync_engines(self) -> list[Engine]:
+        """Every engine statements go through (for counting them: `before_cursor_execute`)."""
+        return [self.engine.sync_engine, *([self._sync] if self._sync is not None else [])]
+
+    def _sqlite(self) -> Connection:
+        # Connected on first use: the file exists only once the server has migrated it.
+        if self._connection is None:
+            self._connection = self._sync.connect()
         return self._connection
 
     async def data_version(self) -> int:
@@ -67,10 +73,10 @@ class HotReads:
 
     def close(self) -> None:
         if self._connection is not None:
-            engine = self._connection.engine
             self._connection.close()
-            engine.dispose()
             self._connection = None
+        if self._sync is not None:
+            self._sync.dispose()
 
 
 def _autocommit(dbapi_connection, _record) -> None:

@@ -66,11 +66,12 @@ class Api:
             if not statement.startswith("BEGIN"):
                 statements.append(statement)
 
-        event.listen(self.app.state.engine.sync_engine, "before_cursor_execute", collect)
+        for engine in self.app.state.hot_reads.sync_engines():
+            event.listen(engine, "before_cursor_execute", collect)
         return statements
 
     async def post(self, query: str, variables: dict | None = None, token: str | None = None, **kwargs):
-        headers = {"authorization": f"Bearer {token}"} if token else {}
+        headers = {**kwargs.pop("headers", {}), **({"authorization": f"Bearer {token}"} if token else {})}
         return await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
         )

@@ -116,7 +116,8 @@ async def budget_api(settings, engine, monkeypatch):
     monkeypatch.setattr(factory_reads, "factory_page", recorded)
     app = app_module.create_app(settings)
     statements = []
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", lambda c, cur, statement, *a: statements.append(statement))
+    for engine in app.state.hot_reads.sync_engines():
+        event.listen(engine, "before_cursor_execute", lambda c, cur, statement, *a: statements.append(statement))
     async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         client.pages = pages
         client.statements = statements
