@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..domain.errors import BadUserInput
 from ..storage import public_reads
@@ -13,7 +14,7 @@ from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
 from ..storage.tables import PublicFactoryRow
 from ..domain.publication import PublicFactory
-from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed
+from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed, Position
 from . import cursors
 from .loaders import Loaders
 
@@ -66,18 +67,32 @@ async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, f
 
 @dataclass(frozen=True)
 class KeyPage:
-    keys: list[tuple[int, str]]  # (factory_pk, cursor)
+    keys: list[tuple[int, Position]]  # (factory_pk, keyset position)
+    order: FactoryOrder
     has_next: bool
     has_previous: bool
+
+    def cursor(self, position: Position) -> str:
+        return cursors.encode(self.order, position)
+
+
+@lru_cache(maxsize=256)
+def _key_statement(f: FactoryFilter, order: FactoryOrder, paged: bool, today: date) -> Select:
+    # Built once per filter, order and day; the position and size are bound when it runs.
+    after, limit = public_reads.keyset_parameters(order)
+    columns = select(PublicFactoryRow.factory_pk, public_reads.sort_column(order))
+    return public_reads.page_statement(columns, f, order, after if paged else None, limit, today)
 
 
 async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilter, order: FactoryOrder, today: date) -> KeyPage:
     first = check_first(first)
     position = cursors.decode(after, order) if after else None
-    columns = select(PublicFactoryRow.factory_pk, public_reads.sort_column(order))
-    rows = await hot.rows(public_reads.page_statement(columns, f, order, position, first + 1, today))
-    keys = [(row.factory_pk, cursors.encode(order, public_reads.position_of(row, order))) for row in rows[:first]]
-    return KeyPage(keys, len(rows) > first, position is not None)
+    parameters = {"page_limit": first + 1}
+    if position is not None:
+        parameters.update(after_value=position[0], after_pk=position[1])
+    rows = await hot.rows(_key_statement(f, order, position is not None, today), parameters)
+    keys = [(row.factory_pk, public_reads.position_of(row, order)) for row in rows[:first]]
+    return KeyPage(keys, order, len(rows) > first, position is not None)
 
 
 async def factories_by_pk(hot: HotReads, pks: list[int]) -> dict[int, PublicFactory]:

@@ -42,7 +42,7 @@ from .introspection import IntrospectionGate
 from .limits import NodeBudget
 from .rate_limit import RateLimit
 from .reports import ReportQuery
-from .response_cache import ResponseCache
+from .response_cache import ERRORS_MARK, ResponseCache
 from .upload_guard import UploadGuard, UploadLimits
 
 
@@ -125,6 +125,7 @@ class PortalGraphQL(GraphQLOverHTTP):
 
     async def process_result(self, request, result):
         if result.errors:
+            setattr(request.state, ERRORS_MARK, True)  # the response cache keeps no answer with errors
             context = getattr(request.state, "portal_context", None)
             result.errors = with_codes(
                 result.errors,

@@ -37,12 +37,13 @@ from strawberry.utils.str_converters import to_camel_case
 
 from ..domain.errors import PortalError
 from ..domain.labels import negotiate as negotiate_language
+from ..domain.publication import PublicFactory
 from ..resolvers import factories as factory_reads
 from ..resolvers.issues import catalogue
 from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
 from .asgi import header_map, read_body
-from .compiled_plan import ConnectionPlan, Env, ObjectPlan, Plan, Unsupported, compile_plan
+from .compiled_plan import ConnectionPlan, EdgePlan, Env, Plan, Unsupported, compile_plan
 from .http import JSON, negotiate
 from .limits import count_nodes
 from .query import FactoryFilter, FactoryOrder
@@ -54,17 +55,17 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class Renderings:
-    """Nodes rendered as JSON bytes, for one data version, at most `max_bytes` of them."""
+    """Edges and nodes rendered as JSON bytes, for one data version, at most `max_bytes` of them."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.entries: OrderedDict[tuple[ObjectPlan, int, str], bytes] = OrderedDict()
+        self.entries: OrderedDict[tuple, bytes] = OrderedDict()
 
-    def get(self, key: tuple[ObjectPlan, int, str]) -> bytes | None:
+    def get(self, key: tuple) -> bytes | None:
         return self.entries.get(key)
 
-    def put(self, key: tuple[ObjectPlan, int, str], rendered: bytes) -> None:
+    def put(self, key: tuple, rendered: bytes) -> None:
         if len(rendered) > self.max_bytes:
             return
         self.entries[key] = rendered
@@ -109,6 +110,7 @@ class CompiledExecutor:
         self.renderings = Renderings(render_cache_bytes)
         self.version: int | None = None
         self.catalogue: tuple[dict, dict] = ({}, {})
+        self.shared: dict[tuple, Any] = {}
         self.totals: dict[tuple[Any, date], int] = {}
         self.node_counts: dict[tuple[Plan, tuple], int] = {}
         self.answered = 0  # by plan
@@ -229,9 +231,10 @@ class CompiledExecutor:
             self.renderings.clear()
             self.totals.clear()
             self.catalogue = await catalogue(self.sessions)
+            self.shared = {}
             self.version = version
         questions, countries = self.catalogue
-        return Env(language, questions, countries)
+        return Env(language, questions, countries, self.shared)
 
     async def _connection(self, plan: ConnectionPlan, variables, env: Env, today: date) -> dict[str, Any]:
         arguments = get_argument_values(self.factories_field, plan.field, variables)
@@ -239,49 +242,47 @@ class CompiledExecutor:
         order = _input(FactoryOrder, arguments.get("orderBy")).spec() if arguments.get("orderBy") else FactoryOrder().spec()
         first = arguments.get("first")
         page = await factory_reads.key_page(self.hot, 20 if first is None else first, arguments.get("after"), spec, order, today)
+        pks = [pk for pk, _ in page.keys]
         result: dict[str, Any] = {}
         for key, what, sub in plan.selection:
             if what == "totalCount":
                 result[key] = await self._total(spec, today)
             elif what == "edges":
-                result[key] = await self._edges(sub, page, env)
+                positions = dict(page.keys)
+
+                def edge(pk: int, factory: PublicFactory, sub: EdgePlan = sub) -> dict[str, Any]:
+                    return {
+                        k: page.cursor(positions[pk]) if w == "cursor" else p.render(factory, env) if w == "node" else "FactoryEdge"
+                        for k, w, p in sub.selection
+                    }
+
+                result[key] = await self._list(pks, lambda pk, sub=sub: (sub, pk, env.language, order), edge)
             elif what == "nodes":
-                nodes = await self._nodes(sub, [pk for pk, _ in page.keys], env)
-                result[key] = [nodes[pk] for pk, _ in page.keys]
+                result[key] = await self._list(pks, lambda pk, sub=sub: (sub, pk, env.language), lambda pk, f, sub=sub: sub.render(f, env))
             elif what == "pageInfo":
-                cursors = [cursor for _, cursor in page.keys]
-                info = PageInfo.of(cursors, has_next=page.has_next, has_previous=page.has_previous)
+                ends = [page.cursor(page.keys[0][1]), page.cursor(page.keys[-1][1])] if page.keys else []
+                info = PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous)
                 result[key] = sub.render(info, env)
             else:
                 result[key] = "FactoryConnection"
         return result
 
-    async def _edges(self, selection, page: factory_reads.KeyPage, env: Env) -> list[dict[str, Any]]:
-        node_plans = [sub for _, what, sub in selection if what == "node"]
-        pks = [pk for pk, _ in page.keys]
-        nodes = {id(p): await self._nodes(p, pks, env) for p in node_plans}
-        edges = []
-        for pk, cursor in page.keys:
-            edge = {}
-            for key, what, sub in selection:
-                edge[key] = cursor if what == "cursor" else nodes[id(sub)][pk] if what == "node" else "FactoryEdge"
-            edges.append(edge)
-        return edges
-
-    async def _nodes(self, plan: ObjectPlan, pks: list[int], env: Env) -> dict[int, orjson.Fragment]:
+    async def _list(self, pks: list[int], key_of, render) -> orjson.Fragment:
+        """A JSON list of one rendering per factory: kept ones as they are, the others rendered
+        from the factories read in one statement, and kept."""
         rendered: dict[int, bytes] = {}
         missing = []
         for pk in pks:
-            found = self.renderings.get((plan, pk, env.language))
+            found = self.renderings.get(key_of(pk))
             if found is None:
                 missing.append(pk)
             else:
                 rendered[pk] = found
         if missing:
             for pk, factory in (await factory_reads.factories_by_pk(self.hot, missing)).items():
-                rendered[pk] = orjson.dumps(plan.render(factory, env))
-                self.renderings.put((plan, pk, env.language), rendered[pk])
-        return {pk: orjson.Fragment(body) for pk, body in rendered.items()}
+                rendered[pk] = orjson.dumps(render(pk, factory))
+                self.renderings.put(key_of(pk), rendered[pk])
+        return orjson.Fragment(b"[" + b",".join(rendered[pk] for pk in pks) + b"]")
 
     async def _total(self, spec, today: date) -> int:
         key = (spec, today)

@@ -52,6 +52,8 @@ class Env:
     language: str  # from Accept-Language; a literal `lang` argument wins
     questions: Mapping[str, Question]
     countries: Mapping[str, CountryProgramme]
+    # Renderings of shared objects (an issue, a country) for one data version: see `_shared`.
+    shared: dict[tuple, Any]
 
 
 Getter = Callable[[Any, Env], Any]
@@ -67,16 +69,21 @@ class ObjectPlan:
         return {key: get(source, env) for key, get in self.fields}
 
 
+@dataclass(frozen=True, eq=False)
+class EdgePlan:
+    """An edge's selection as (key, what, plan): `cursor`, `node` (an ObjectPlan), `__typename`."""
+
+    selection: tuple[tuple[str, str, Any], ...]
+
+
 @dataclass(frozen=True)
 class ConnectionPlan:
-    """One root `factories` field: its node for arguments, and its selection as (key, what, plan)."""
+    """One root `factories` field: its node for arguments, and its selection as (key, what, plan)
+    with `what` one of edges (an EdgePlan), nodes (an ObjectPlan), pageInfo, totalCount, __typename."""
 
     key: str
     field: FieldNode
     selection: tuple[tuple[str, str, Any], ...]
-
-    def wants(self, what: str) -> bool:
-        return any(w == what for _, w, _ in self.selection)
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +181,7 @@ def _connection(node: FieldNode) -> ConnectionPlan:
     return ConnectionPlan(_key(node), node, tuple(selection))
 
 
-def _edge(node: FieldNode) -> tuple[tuple[str, str, Any], ...]:
+def _edge(node: FieldNode) -> EdgePlan:
     selection = []
     for field in _fields(node.selection_set):
         name = field.name.value
@@ -185,7 +192,7 @@ def _edge(node: FieldNode) -> tuple[tuple[str, str, Any], ...]:
             selection.append((_key(field), name, None))
         else:
             raise Unsupported(f"FactoryEdge.{name}")
-    return tuple(selection)
+    return EdgePlan(tuple(selection))
 
 
 def _object(node: FieldNode, type_name: str) -> ObjectPlan:
@@ -238,6 +245,26 @@ def _child(type_name: str, pick: Callable[[Any, Env], Any]) -> Callable[[FieldNo
     return build
 
 
+def _shared(type_name: str, pick: Callable[[Any, Env], Any], key: Callable[[Any], str]) -> Callable[[FieldNode], Getter]:
+    """An object field whose source many objects share (a finding's issue, a factory's country):
+    rendered once per data version and language, then the same dict is reused."""
+
+    def build(node: FieldNode) -> Getter:
+        plan = _object(node, type_name)
+
+        def get(source: Any, env: Env) -> Any:
+            child = pick(source, env)
+            memo_key = (plan, key(child), env.language)
+            rendered = env.shared.get(memo_key)
+            if rendered is None:
+                rendered = env.shared[memo_key] = plan.render(child, env)
+            return rendered
+
+        return get
+
+    return build
+
+
 def _children(type_name: str, pick: Callable[[Any], Any]) -> Callable[[FieldNode], Getter]:
     def build(node: FieldNode) -> Getter:
         plan = _object(node, type_name)
@@ -263,7 +290,7 @@ FIELDS: dict[str, dict[str, Callable[[FieldNode], Getter]]] = {
         "name": _plain(lambda f: f.name),
         "factoryType": _plain(lambda f: FactoryType(f.factory_type).name),
         "factoryTypeLabel": _labelled(lambda f: f.factory_type),
-        "country": _child("Country", lambda f, env: env.countries[f.country]),
+        "country": _shared("Country", lambda f, env: env.countries[f.country], lambda c: c.code),
         "complianceStatus": _plain(lambda f: f.compliance_status.name),
         "complianceStatusLabel": _labelled(lambda f: f.compliance_status.value),
         "nonComplianceCount": _plain(lambda f: f.non_compliance_count),
@@ -297,7 +324,7 @@ FIELDS: dict[str, dict[str, Callable[[FieldNode], Getter]]] = {
     "Finding": {
         "__typename": _typename("Finding"),
         "id": _plain(lambda af: to_global("Finding", f"{af[0].source_id}/{af[1].question_id}")),
-        "issue": _child("ComplianceIssue", lambda af, env: env.questions[af[1].question_id]),
+        "issue": _shared("ComplianceIssue", lambda af, env: env.questions[af[1].question_id], lambda q: q.id),
         "status": _plain(lambda af: af[1].status.name),
         "statusLabel": _labelled(lambda af: af[1].status.value),
         "correction": _child("Correction", lambda af, env: af[1].correction),

@@ -28,6 +28,9 @@ from graphql.error import GraphQLError
 from ..storage.hot_reads import HotReads
 from .asgi import header_map, read_body
 
+# Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
+ERRORS_MARK = "graphql_errors"
+
 # Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
 PUBLIC_CACHE_CONTROL = "public, max-age=30, must-revalidate"
 
@@ -96,19 +99,24 @@ class ResponseCache:
 
         captured: dict = {"headers": [], "body": b""}
 
+        # Answers with errors are not kept (an unexpected one carries its request's id), nor do
+        # they get validators. The view marks them in the request's state before it answers:
+        # scanning the body would cost more than the rest.
+        def keepable() -> bool:
+            return captured.get("status") == 200 and not scope.get("state", {}).get(ERRORS_MARK)
+
         async def capture(message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["headers"] = list(message.get("headers", []))
-                if message["status"] == 200:
+                if keepable():
                     message = {**message, "headers": _with_validators(captured["headers"], etag)}
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
             await send(message)
 
         await self.app(scope, receive, capture)
-        # Answers with errors are not kept: an unexpected one carries its request's id.
-        if captured.get("status") == 200 and b'"errors"' not in captured["body"]:
+        if keepable():
             replaced = self.entries.pop(key, None)  # two requests may have missed at once
             self.size -= len(replaced[2]) if replaced else 0
             self.entries[key] = (200, _with_validators(captured["headers"], etag), captured["body"])

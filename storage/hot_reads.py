@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
@@ -44,6 +45,7 @@ class HotReads:
                 f"sqlite:///file:{sqlite_file}?mode=ro&uri=true",
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
+                json_deserializer=orjson.loads,  # the projection's documents, several times faster
             )
             event.listen(self._sync, "connect", _autocommit)
 
@@ -65,11 +67,11 @@ class HotReads:
             version = (await connection.execute(select(DataVersionRow.version).where(DataVersionRow.id == 1))).scalar()
         return version or 0
 
-    async def rows(self, statement: Executable) -> Sequence[Row[Any]]:
+    async def rows(self, statement: Executable, parameters: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
         if self.sqlite_file is not None:
-            return self._sqlite().execute(statement).all()
+            return self._sqlite().execute(statement, parameters).all()
         async with self.engine.connect() as connection:
-            return (await connection.execute(statement)).all()
+            return (await connection.execute(statement, parameters)).all()
 
     def close(self) -> None:
         if self._connection is not None:

@@ -10,7 +10,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.programme import CountryProgramme, Question
@@ -126,7 +126,8 @@ async def page_of_factories(
 
 
 def page_statement(columns: Select, f: FactoryFilter, order: FactoryOrder, after: Position | None, limit: int, today: date) -> Select:
-    """`columns` of up to `limit` public factories after `after`, in keyset order."""
+    """`columns` of up to `limit` public factories after `after`, in keyset order (`after` and
+    `limit` may be bind parameters: see `keyset_parameters`)."""
     column = _SORT_COLUMN[order.field]
     key = tuple_(column, PublicFactoryRow.factory_pk)
     conditions = _conditions(f, today)
@@ -134,6 +135,16 @@ def page_statement(columns: Select, f: FactoryFilter, order: FactoryOrder, after
         conditions.append(key < tuple_(*after) if order.descending else key > tuple_(*after))
     direction = (column.desc(), PublicFactoryRow.factory_pk.desc()) if order.descending else (column, PublicFactoryRow.factory_pk)
     return columns.where(and_(*conditions)).order_by(*direction).limit(limit)
+
+
+def keyset_parameters(order: FactoryOrder) -> tuple[tuple[BindParameter, BindParameter], BindParameter]:
+    """Bind parameters for a page statement built once and run with many positions and sizes:
+    values `after_value`, `after_pk`, `page_limit`."""
+    after = (
+        bindparam("after_value", type_=_SORT_COLUMN[order.field].type),
+        bindparam("after_pk", type_=Integer),
+    )
+    return after, bindparam("page_limit", type_=Integer)
 
 
 def position_of(row: Any, order: FactoryOrder) -> Position:

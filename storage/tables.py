@@ -158,14 +158,15 @@ class PublicFactoryRow(SQLModel, table=True):
 
     __tablename__ = "public_factory"
     __table_args__ = (
-        Index("ix_public_factory_name", "name_key", "factory_pk"),
+        # The plain orders carry visible_until, so an unfiltered page reads its index alone.
+        Index("ix_public_factory_name", "name_key", "factory_pk", "visible_until"),
         Index("ix_public_factory_country_name", "country_code", "name_key", "factory_pk"),
         Index("ix_public_factory_type_name", "factory_type", "name_key", "factory_pk"),
         Index("ix_public_factory_nc_name", "non_compliance_count", "name_key", "factory_pk"),
         Index("ix_public_factory_modality_name", "modality", "name_key", "factory_pk"),
         Index("ix_public_factory_refusals_name", "refusals_highlighted", "name_key", "factory_pk"),
-        Index("ix_public_factory_date", "latest_date", "factory_pk"),
-        Index("ix_public_factory_nc_order", "non_compliance_count", "factory_pk"),
+        Index("ix_public_factory_date", "latest_date", "factory_pk", "visible_until"),
+        Index("ix_public_factory_nc_order", "non_compliance_count", "factory_pk", "visible_until"),
         Index("ix_public_factory_visible", "visible_until"),
     )
 

@@ -49,3 +49,14 @@ async def test_signed_in_requests_and_mutations_are_not_cached(api, load):
     mutation = 'mutation { withdrawResponse(id: "UmVzcG9uc2U6eA==") { id } }'
     first = await api.client.post("/graphql", json={"query": mutation})
     assert "etag" not in first.headers
+
+
+async def test_answers_with_errors_are_not_kept(api, load):
+    await load(world())
+    missing = '{ factory(id: "%s") { name } }' % base64.b64encode(b"Factory:NOPE").decode()
+    for query in (missing, "{ factories(first: 500) { totalCount } }"):
+        answers = [await api.client.post("/graphql", json={"query": query}) for _ in range(2)]
+        assert all(a.json()["errors"] for a in answers)
+        assert all("etag" not in a.headers for a in answers)
+        # An unexpected error would carry its own request id: never a copy of another's answer.
+        assert answers[0].status_code == answers[1].status_code == 200
