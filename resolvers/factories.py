@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from functools import lru_cache
 from datetime import date
 
@@ -14,7 +15,7 @@ from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
 from ..storage.tables import PublicFactoryRow
 from ..domain.publication import PublicFactory
-from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed, Position
+from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed
 from . import cursors
 from .loaders import Loaders
 
@@ -67,13 +68,13 @@ async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, f
 
 @dataclass(frozen=True)
 class KeyPage:
-    keys: list[tuple[int, Position]]  # (factory_pk, keyset position)
+    keys: list[tuple[int, Any]]  # (factory_pk, its row: `cursor` makes its position a cursor)
     order: FactoryOrder
     has_next: bool
     has_previous: bool
 
-    def cursor(self, position: Position) -> str:
-        return cursors.encode(self.order, position)
+    def cursor(self, row: Any) -> str:
+        return cursors.encode(self.order, public_reads.position_of(row, self.order))
 
 
 @lru_cache(maxsize=256)
@@ -91,7 +92,7 @@ async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilte
     if position is not None:
         parameters.update(after_value=position[0], after_pk=position[1])
     rows = await hot.rows(_key_statement(f, order, position is not None, today), parameters)
-    keys = [(row.factory_pk, public_reads.position_of(row, order)) for row in rows[:first]]
+    keys = [(row[0], row) for row in rows[:first]]
     return KeyPage(keys, order, len(rows) > first, position is not None)
 
 

@@ -24,7 +24,7 @@ a difference is logged, counted in `mismatches` and answered with 500.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -55,27 +55,36 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class Renderings:
-    """Edges and nodes rendered as JSON bytes, for one data version, at most `max_bytes` of them."""
+    """Edges and nodes rendered as JSON bytes, for one data version, at most `max_bytes` of them
+    (the oldest dropped first). Grouped by what they were rendered for (a selection, language and
+    order), each group a dict by factory key: a page looks up plain ints."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.entries: OrderedDict[tuple, bytes] = OrderedDict()
+        self.groups: dict[tuple, dict[int, bytes]] = {}
+        self.order: deque[tuple[dict[int, bytes], int]] = deque()  # for dropping the oldest
 
-    def get(self, key: tuple) -> bytes | None:
-        return self.entries.get(key)
+    def group(self, key: tuple) -> dict[int, bytes]:
+        found = self.groups.get(key)
+        if found is None:
+            found = self.groups[key] = {}
+        return found
 
-    def put(self, key: tuple, rendered: bytes) -> None:
+    def put(self, group: dict[int, bytes], pk: int, rendered: bytes) -> None:
         if len(rendered) > self.max_bytes:
             return
-        self.entries[key] = rendered
+        group[pk] = rendered
+        self.order.append((group, pk))
         self.size += len(rendered)
         while self.size > self.max_bytes:
-            _, dropped = self.entries.popitem(last=False)
-            self.size -= len(dropped)
+            oldest, oldest_pk = self.order.popleft()
+            dropped = oldest.pop(oldest_pk, None)
+            self.size -= len(dropped) if dropped is not None else 0
 
     def clear(self) -> None:
-        self.entries.clear()
+        self.groups.clear()
+        self.order.clear()
         self.size = 0
 
 
@@ -248,17 +257,17 @@ class CompiledExecutor:
             if what == "totalCount":
                 result[key] = await self._total(spec, today)
             elif what == "edges":
-                positions = dict(page.keys)
+                rows = dict(page.keys)
 
                 def edge(pk: int, factory: PublicFactory, sub: EdgePlan = sub) -> dict[str, Any]:
                     return {
-                        k: page.cursor(positions[pk]) if w == "cursor" else p.render(factory, env) if w == "node" else "FactoryEdge"
+                        k: page.cursor(rows[pk]) if w == "cursor" else p.render(factory, env) if w == "node" else "FactoryEdge"
                         for k, w, p in sub.selection
                     }
 
-                result[key] = await self._list(pks, lambda pk, sub=sub: (sub, pk, env.language, order), edge)
+                result[key] = await self._list(pks, (sub, env.language, order), edge)
             elif what == "nodes":
-                result[key] = await self._list(pks, lambda pk, sub=sub: (sub, pk, env.language), lambda pk, f, sub=sub: sub.render(f, env))
+                result[key] = await self._list(pks, (sub, env.language), lambda pk, f, sub=sub: sub.render(f, env))
             elif what == "pageInfo":
                 ends = [page.cursor(page.keys[0][1]), page.cursor(page.keys[-1][1])] if page.keys else []
                 info = PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous)
@@ -267,22 +276,19 @@ class CompiledExecutor:
                 result[key] = "FactoryConnection"
         return result
 
-    async def _list(self, pks: list[int], key_of, render) -> orjson.Fragment:
+    async def _list(self, pks: list[int], group_key: tuple, render) -> orjson.Fragment:
         """A JSON list of one rendering per factory: kept ones as they are, the others rendered
         from the factories read in one statement, and kept."""
-        rendered: dict[int, bytes] = {}
-        missing = []
-        for pk in pks:
-            found = self.renderings.get(key_of(pk))
-            if found is None:
-                missing.append(pk)
-            else:
-                rendered[pk] = found
+        group = self.renderings.group(group_key)
+        parts = [group.get(pk) for pk in pks]
+        missing = [pk for pk, part in zip(pks, parts) if part is None]
         if missing:
+            rendered = {}
             for pk, factory in (await factory_reads.factories_by_pk(self.hot, missing)).items():
                 rendered[pk] = orjson.dumps(render(pk, factory))
-                self.renderings.put(key_of(pk), rendered[pk])
-        return orjson.Fragment(b"[" + b",".join(rendered[pk] for pk in pks) + b"]")
+                self.renderings.put(group, pk, rendered[pk])
+            parts = [part if part is not None else rendered[pk] for pk, part in zip(pks, parts)]
+        return orjson.Fragment(b"[" + b",".join(parts) + b"]")
 
     async def _total(self, spec, today: date) -> int:
         key = (spec, today)
