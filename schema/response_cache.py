@@ -67,7 +67,8 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self.size = 0  # bytes of the answers kept
         self.max_body_bytes = max_body_bytes
-        self.entries: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        # key -> (status, headers with content-length, body, etag)
+        self.entries: OrderedDict[tuple, tuple[int, list[tuple[bytes, bytes]], bytes, bytes]] = OrderedDict()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "POST"):
@@ -85,18 +86,18 @@ class ResponseCache:
             return await self.app(scope, receive, send)
         version = await self.hot.data_version()
         key = _key(scope, headers, body, version, self.clock().date().isoformat())
-        etag = f'"{key[:32]}"'.encode()
         entry = self.entries.get(key)
         # Only cacheable requests are ever stored, so a hit needs no look at the body.
         if entry is not None:
             self.entries.move_to_end(key)
+            status, response_headers, response_body, etag = entry
             if etag in _if_none_match(headers):
                 return await _send(send, 304, [(b"etag", etag), (b"cache-control", PUBLIC_CACHE_CONTROL.encode())], b"")
-            status, response_headers, response_body = entry
             return await _send(send, status, response_headers, response_body)
         if not _cacheable_request(scope, body):
             return await self.app(scope, receive, send)
 
+        etag = _etag(key)
         captured: dict = {"headers": [], "body": b""}
 
         # Answers with errors are not kept (an unexpected one carries its request's id), nor do
@@ -119,7 +120,9 @@ class ResponseCache:
         if keepable():
             replaced = self.entries.pop(key, None)  # two requests may have missed at once
             self.size -= len(replaced[2]) if replaced else 0
-            self.entries[key] = (200, _with_validators(captured["headers"], etag), captured["body"])
+            response_headers = [(k, v) for k, v in _with_validators(captured["headers"], etag) if k.lower() != b"content-length"]
+            response_headers.append((b"content-length", str(len(captured["body"])).encode()))
+            self.entries[key] = (200, response_headers, captured["body"], etag)
             self.size += len(captured["body"])
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 self.size -= len(self.entries.popitem(last=False)[1][2])
@@ -139,19 +142,26 @@ def _cacheable_request(scope, body: bytes) -> bool:
     return bool(query) and _is_read_only(query)
 
 
-def _key(scope, headers: dict, body: bytes, version: int, today: str) -> str:
-    digest = hashlib.sha256()
-    for part in (
-        scope["method"].encode(),
+def _key(scope, headers: dict, body: bytes, version: int, today: str) -> tuple:
+    """What an answer depends on (a hit costs a dict lookup, no digest)."""
+    return (
+        scope["method"],
         scope.get("query_string", b""),
         body,
         headers.get(b"accept", b""),
         headers.get(b"accept-language", b""),
-        str(version).encode(),
-        today.encode(),
-    ):
+        version,
+        today,
+    )
+
+
+def _etag(key: tuple) -> bytes:
+    """The same answer gets the same ETag in every process."""
+    digest = hashlib.sha256()
+    for part in key:
+        part = part if isinstance(part, bytes) else str(part).encode()
         digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
+    return f'"{digest.hexdigest()[:32]}"'.encode()
 
 
 def _if_none_match(headers: dict) -> list[bytes]:
@@ -166,7 +176,7 @@ def _with_validators(headers: list[tuple[bytes, bytes]], etag: bytes) -> list[tu
 
 
 async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-    headers.append((b"content-length", str(len(body)).encode()))
+    if not body:
+        headers = [*headers, (b"content-length", b"0")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
