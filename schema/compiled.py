@@ -10,10 +10,12 @@ path when all of these hold, and otherwise strawberry answers it as always:
 - its variables coerce, and its arguments are good (a malformed cursor or `first` out of range
   goes to strawberry, which answers with the usual error).
 
-Rendered nodes are kept as JSON bytes per (selection, factory, language) while the data version
-stays the same (bounded in bytes, oldest dropped first): a node depends only on its projection
-row, the questions and the country programmes, all of which change only with the version. The
-page's keys and cursors are read every time, so a cursor anywhere costs one keyset query; the
+Rendered edges (cursor and node) and nodes are kept as JSON bytes per (selection, language,
+order) and factory while the data version stays the same (`Renderings`, bounded in bytes,
+oldest dropped first): a node depends only on its projection row, the questions and the country
+programmes, all of which change only with the version, and a cursor only on the row and the
+order. The page's keys are read every time (one keyset query, from a statement built once per
+filter, order and day), so a page after any cursor costs that query and a join of bytes; the
 total per filter and day is kept per version.
 
 Golden mode (`PORTAL_COMPILED_CHECK=1`; on in the test suite): strawberry answers every request

@@ -43,7 +43,21 @@ def _schema_validator():
     schema = json.loads(text)
     # fastjsonschema tries to fetch a relative `$id` as a URL ("unknown url type").
     schema.pop("$id", None)
-    return fastjsonschema.compile(schema, formats={"date": _is_date})
+    return fastjsonschema.compile(_inline_refs(schema, schema.get("$defs", {})), formats={"date": _is_date})
+
+
+def _inline_refs(node: Any, defs: dict) -> Any:
+    """The schema with every `{"$ref": "#/$defs/X"}` replaced by X itself: the same checks, but
+    fastjsonschema then validates each of a file's million ids inline instead of through a
+    function call that formats its error path eagerly (a tenth of an import's time)."""
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+        return _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+    return {key: _inline_refs(value, defs) for key, value in node.items()}
 
 
 def _reject_constant(name: str) -> Any:
