@@ -15,13 +15,13 @@ JSON, and answers that are not 200 or that carry errors are never cached.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import parse_qs
 
+import orjson
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
@@ -133,7 +133,7 @@ def _cacheable_request(scope, body: bytes) -> bool:
         query = parse_qs(scope.get("query_string", b"").decode()).get("query", [""])[0]
     else:
         try:
-            payload = json.loads(body)
+            payload = orjson.loads(body)
         except ValueError:
             return False
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
