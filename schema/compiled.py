@@ -26,6 +26,7 @@ a difference is logged, counted in `mismatches` and answered with 500.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import date, datetime
@@ -125,6 +126,9 @@ class CompiledExecutor:
         self.totals: dict[tuple[Any, date], int] = {}
         self.node_counts: dict[tuple[Plan, tuple], int] = {}
         self.answered = 0  # by plan
+        # Stands for a rendered list until the answer is joined (`_spliced`): random, so that no
+        # text of the data can be taken for it.
+        self.marker = secrets.token_hex(8)
         self.mismatches: list[str] = []
 
     async def __call__(self, scope, receive, send) -> None:
@@ -213,17 +217,18 @@ class CompiledExecutor:
                 return None
             if self._nodes_counted(plan, variables) > self.max_query_nodes:
                 return None
+            lists: list[list[bytes]] = []
             env = await self._env(language)
             today = self.clock().date()
             data = {}
             for key, connection in plan.roots:
-                data[key] = "Query" if connection is None else await self._connection(connection, coerced, env, today)
+                data[key] = "Query" if connection is None else await self._connection(connection, coerced, env, today, lists)
         except (PortalError, GraphQLError):
             return None  # a client's mistake: strawberry says which
         except Exception:
             log.exception("the compiled executor failed; strawberry answers")
             return None
-        return orjson.dumps({"data": data})
+        return self._spliced(orjson.dumps({"data": data}), lists)
 
     def _nodes_counted(self, plan: Plan, variables: dict[str, Any]) -> int:
         """The node budget's count, kept per plan and numeric variables (only `first` moves it)."""
@@ -247,7 +252,7 @@ class CompiledExecutor:
         questions, countries = self.catalogue
         return Env(language, questions, countries, self.shared)
 
-    async def _connection(self, plan: ConnectionPlan, variables, env: Env, today: date) -> dict[str, Any]:
+    async def _connection(self, plan: ConnectionPlan, variables, env: Env, today: date, lists: list) -> dict[str, Any]:
         arguments = get_argument_values(self.factories_field, plan.field, variables)
         spec = _input(FactoryFilter, arguments.get("filter")).spec() if arguments.get("filter") else FactoryFilter().spec()
         order = _input(FactoryOrder, arguments.get("orderBy")).spec() if arguments.get("orderBy") else FactoryOrder().spec()
@@ -267,9 +272,9 @@ class CompiledExecutor:
                         for k, w, p in sub.selection
                     }
 
-                result[key] = await self._list(pks, (sub, env.language, order), edge)
+                result[key] = await self._list(pks, (sub, env.language, order), edge, lists)
             elif what == "nodes":
-                result[key] = await self._list(pks, (sub, env.language), lambda pk, f, sub=sub: sub.render(f, env))
+                result[key] = await self._list(pks, (sub, env.language), lambda pk, f, sub=sub: sub.render(f, env), lists)
             elif what == "pageInfo":
                 ends = [page.cursor(page.keys[0][1]), page.cursor(page.keys[-1][1])] if page.keys else []
                 info = PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous)
@@ -278,9 +283,10 @@ class CompiledExecutor:
                 result[key] = "FactoryConnection"
         return result
 
-    async def _list(self, pks: list[int], group_key: tuple, render) -> orjson.Fragment:
-        """A JSON list of one rendering per factory: kept ones as they are, the others rendered
-        from the factories read in one statement, and kept."""
+    async def _list(self, pks: list[int], group_key: tuple, render, lists: list[list[bytes]]) -> str:
+        """A list of one rendering per factory: kept ones as they are, the others rendered from
+        the factories read in one statement, and kept. It goes into `lists`; the answer holds a
+        marker that `_spliced` replaces with it."""
         group = self.renderings.group(group_key)
         parts = [group.get(pk) for pk in pks]
         missing = [pk for pk, part in zip(pks, parts) if part is None]
@@ -290,7 +296,32 @@ class CompiledExecutor:
                 rendered[pk] = orjson.dumps(render(pk, factory))
                 self.renderings.put(group, pk, rendered[pk])
             parts = [part if part is not None else rendered[pk] for pk, part in zip(pks, parts)]
-        return orjson.Fragment(b"[" + b",".join(parts) + b"]")
+        lists.append(parts)
+        return self._marker(len(lists) - 1)
+
+    def _marker(self, n: int) -> str:
+        return f"\x00{self.marker}{n}\x00"
+
+    def _spliced(self, body: bytes, lists: list[list[bytes]]) -> bytes:
+        """The answer with each list marker replaced by its list, in one join: a page is a few
+        hundred kilobytes, and every concatenation or serialisation of it is another copy."""
+        if not lists:
+            return body
+        markers = [orjson.dumps(self._marker(n)) for n in range(len(lists))]
+        found = sorted((body.index(marker), n) for n, marker in enumerate(markers))
+        pieces, at = [], 0
+        for position, n in found:
+            pieces.append(body[at:position])
+            parts = lists[n]
+            pieces.append(b"[")
+            for index, part in enumerate(parts):
+                if index:
+                    pieces.append(b",")
+                pieces.append(part)
+            pieces.append(b"]")
+            at = position + len(markers[n])
+        pieces.append(body[at:])
+        return b"".join(pieces)
 
     async def _total(self, spec, today: date) -> int:
         key = (spec, today)
