@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import orjson
 
 
 def header_map(scope) -> dict[bytes, bytes]:
@@ -79,3 +82,20 @@ async def send_json_error(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:
+    """(query, operationName, variables) of a JSON request body in the shape GraphQL over HTTP
+    gives it, or None for anything else (the view answers that with its error)."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    query, name, variables = payload.get("query"), payload.get("operationName"), payload.get("variables")
+    if not isinstance(query, str) or not isinstance(name, (str, type(None))):
+        return None
+    if not all(isinstance(payload.get(k), (dict, type(None))) for k in ("variables", "extensions")):
+        return None
+    return query, name or None, variables or {}

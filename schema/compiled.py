@@ -45,11 +45,12 @@ from ..resolvers import factories as factory_reads
 from ..resolvers.issues import catalogue
 from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
-from .asgi import header_map, read_body
+from .asgi import graphql_request, header_map, read_body
 from .compiled_plan import ConnectionPlan, EdgePlan, Env, Plan, Unsupported, compile_plan
 from .http import JSON, negotiate
 from .limits import count_nodes
-from .query import FactoryFilter, FactoryOrder
+from .query import FactoryFilter, FactoryOrder, list_arguments
+from .response_cache import VERSION_STATE
 from .types import PageInfo
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class CompiledExecutor:
         if b"authorization" in headers or content_type != JSON.encode() or media_type is None:
             return await self.app(scope, receive, send)
         body, receive = await read_body(receive, self.max_body_bytes)
-        request = _graphql_request(body) if body is not None else None
+        request = graphql_request(body) if body is not None else None
         if request is None:
             return await self.app(scope, receive, send)
         query, operation_name, variables = request
@@ -160,7 +161,7 @@ class CompiledExecutor:
         if self.golden:
             answer = await self._check(document, vetted, scope, receive, plan, variables, language, media_type)
         else:
-            body = await self._execute(plan, variables, language)
+            body = await self._execute(plan, variables, language, scope)
             if body is None:
                 return await self.app(scope, receive, send)
             self.answered += 1
@@ -196,7 +197,7 @@ class CompiledExecutor:
             self._vet(document)
         elif not vetted:
             return reference  # not vetted: the executor would not have run
-        body = await self._execute(plan, variables, language)
+        body = await self._execute(plan, variables, language, scope)
         if body is None:
             return reference
         self.answered += 1
@@ -209,7 +210,7 @@ class CompiledExecutor:
         message = b'{"errors":[{"message":"The compiled executor disagrees with strawberry.","extensions":{"code":"INTERNAL"}}]}'
         return 500, [(b"content-type", JSON.encode()), (b"content-length", str(len(message)).encode())], message
 
-    async def _execute(self, plan: Plan, variables: dict[str, Any], language: str) -> bytes | None:
+    async def _execute(self, plan: Plan, variables: dict[str, Any], language: str, scope) -> bytes | None:
         """The answer's bytes, or None when strawberry should answer (with its error)."""
         try:
             coerced = get_variable_values(self.schema, plan.operation.variable_definitions or (), variables)
@@ -218,7 +219,8 @@ class CompiledExecutor:
             if self._nodes_counted(plan, variables) > self.max_query_nodes:
                 return None
             lists: list[list[bytes]] = []
-            env = await self._env(language)
+            version = scope.get("state", {}).get(VERSION_STATE)
+            env = await self._env(language, await self.hot.data_version() if version is None else version)
             today = self.clock().date()
             data = {}
             for key, connection in plan.roots:
@@ -241,8 +243,7 @@ class CompiledExecutor:
             counted = self.node_counts[key] = count_nodes(self.schema, plan.document, name, variables)
         return counted
 
-    async def _env(self, language: str) -> Env:
-        version = await self.hot.data_version()
+    async def _env(self, language: str, version: int) -> Env:
         if version != self.version:
             self.renderings.clear()
             self.totals.clear()
@@ -254,10 +255,10 @@ class CompiledExecutor:
 
     async def _connection(self, plan: ConnectionPlan, variables, env: Env, today: date, lists: list) -> dict[str, Any]:
         arguments = get_argument_values(self.factories_field, plan.field, variables)
-        spec = _input(FactoryFilter, arguments.get("filter")).spec() if arguments.get("filter") else FactoryFilter().spec()
-        order = _input(FactoryOrder, arguments.get("orderBy")).spec() if arguments.get("orderBy") else FactoryOrder().spec()
-        first = arguments.get("first")
-        page = await factory_reads.key_page(self.hot, 20 if first is None else first, arguments.get("after"), spec, order, today)
+        first, spec, order = list_arguments(
+            arguments.get("first"), _input(FactoryFilter, arguments.get("filter")), _input(FactoryOrder, arguments.get("orderBy"))
+        )
+        page = await factory_reads.key_page(self.hot, first, arguments.get("after"), spec, order, today)
         pks = [pk for pk, _ in page.keys]
         result: dict[str, Any] = {}
         for key, what, sub in plan.selection:
@@ -330,23 +331,10 @@ class CompiledExecutor:
         return self.totals[key]
 
 
-def _graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    query, name, variables = payload.get("query"), payload.get("operationName"), payload.get("variables")
-    if not isinstance(query, str) or not isinstance(name, (str, type(None))):
-        return None
-    if not all(isinstance(payload.get(k), (dict, type(None))) for k in ("variables", "extensions")):
-        return None
-    return query, name or None, variables or {}
-
-
-def _input(cls, values: dict[str, Any]):
+def _input(cls, values: dict[str, Any] | None):
     """A strawberry input object from graphql-core's coerced values (keys in camelCase)."""
+    if values is None:
+        return None
     fields = cls.__strawberry_definition__.fields
     return cls(**{f.python_name: values[to_camel_case(f.python_name)] for f in fields if to_camel_case(f.python_name) in values})
 

@@ -152,14 +152,20 @@ async def factory_connection(
     order_by: FactoryOrder | None,
     issue: str | None = None,
 ) -> FactoryConnection:
+    first, spec, order = list_arguments(first, filter, order_by, issue)
+    page = await factory_reads.factory_page(info.context.sessions, info.context.loaders, first, after, spec, order)
+    return FactoryConnection(page=page, filter=spec)
+
+
+def list_arguments(
+    first: int | None, filter: FactoryFilter | None, order_by: FactoryOrder | None, issue: str | None = None
+) -> tuple[int, FilterSpec, OrderSpec]:
+    """The page size, filter and order a factory list's arguments ask for (also the compiled
+    executor's, schema/compiled.py)."""
     spec = filter.spec() if filter else FilterSpec()
     if issue is not None:
         spec = replace(spec, issue=issue)
-    order = order_by.spec() if order_by else OrderSpec()
-    page = await factory_reads.factory_page(
-        info.context.sessions, info.context.loaders, 20 if first is None else first, after, spec, order
-    )
-    return FactoryConnection(page=page, filter=spec)
+    return (20 if first is None else first), spec, (order_by.spec() if order_by else OrderSpec())
 
 
 @strawberry.type

@@ -21,15 +21,16 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import parse_qs
 
-import orjson
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
 from ..storage.hot_reads import HotReads
-from .asgi import header_map, read_body
+from .asgi import graphql_request, header_map, read_body
 
 # Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
 ERRORS_MARK = "graphql_errors"
+# Set in the request's state by the cache: the data version it read for this request.
+VERSION_STATE = "data_version"
 
 # Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
 PUBLIC_CACHE_CONTROL = "public, max-age=30, must-revalidate"
@@ -85,6 +86,7 @@ class ResponseCache:
         if body is None:
             return await self.app(scope, receive, send)
         version = await self.hot.data_version()
+        scope.setdefault("state", {})[VERSION_STATE] = version  # read once a request (schema/compiled.py)
         key = _key(scope, headers, body, version, self.clock().date().isoformat())
         entry = self.entries.get(key)
         # Only cacheable requests are ever stored, so a hit needs no look at the body.
@@ -132,13 +134,10 @@ def _cacheable_request(scope, body: bytes) -> bool:
     if scope["method"] == "GET":
         query = parse_qs(scope.get("query_string", b"").decode()).get("query", [""])[0]
     else:
-        try:
-            payload = orjson.loads(body)
-        except ValueError:
+        request = graphql_request(body)
+        if request is None:
             return False
-        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-            return False
-        query = payload["query"]
+        query = request[0]
     return bool(query) and _is_read_only(query)
 
 
