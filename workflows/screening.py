@@ -5,10 +5,32 @@ found, where (``source`` is ``"text"`` or ``"filename:<i>"`` for the i-th attach
 span as Python ``str`` indices into that source) and the matched text, so that a moderator can
 see it and the queue can be ordered by :func:`severity`.
 
+Normal form, and spans in the original
+--------------------------------------
+Every screen reads the text in one normal form, made once per text in :func:`_screen_one` by
+``text_normal.normalise``: Unicode NFKC (fullwidth letters, no-break spaces, decomposed
+accents) with zero-width and other invisible format characters taken out. Spans and matches
+are mapped back to the *original* text, the one stored and shown to the moderator (the stored
+text is what the supplier submitted, not its normal form: rewriting it would change the
+evidence). So ``text[start:end] == match`` always holds for the stored text, and a span
+covers any invisible characters inside the match. Offsets count Unicode code points (Python
+``str`` indices); a JavaScript UI counts UTF-16 units and must convert for characters beyond
+U+FFFF (emoji).
+
 What is detected
 ----------------
-* ``EMAIL``: e-mail addresses, as found by linkify-it-py (bare ``a@b.org`` and ``mailto:``).
-* ``LINK``: URLs and bare domains such as ``example.com`` or ``www.example.org`` (linkify-it-py).
+* ``EMAIL``: e-mail addresses, as found by linkify-it-py (bare ``a@b.org`` and ``mailto:``),
+  and disguised ones: ``x [at] gmail [dot] com``, ``x(at)gmail.com``, ``x{at}...``,
+  ``x @ gmail.com``, ``x at gmail dot com`` (also in capitals, and with the factory
+  languages' words: ``arroba``/``punto``, ``arobase``/``point``, ``titik``, ``a còng``/``chấm``).
+* ``LINK``: URLs and bare domains such as ``example.com`` or ``www.example.org`` (linkify-it-py),
+  and disguised ones: ``example[.]com``, ``example (dot) com``, ``example dot com``.
+  A bracketed ``[at]``/``(dot)`` counts before any IANA top-level domain. A spelled-out
+  `` at ``/`` dot `` is an ordinary word too, so it counts only before a short list of
+  top-level domains (com, net, org, edu, gov, info, biz, io, co and the programme countries'
+  and a few others' country codes) and not next to function words: "we met at the factory",
+  "a dot matrix printer", "the dot com bubble", "a dot in the middle" and "visit us at
+  example dot com" (a link, not an address) flag nothing more than what they are.
   A bare domain whose last label starts with a capital (``paid.As agreed``: a missing space after
   a full stop) is not counted. In file names the extension is not screened for links
   (``logo.ai`` is a file, not a link).
@@ -27,23 +49,40 @@ What is detected
   digits, in a file name or when a separator follows the date (``IMG_20250312_143055.jpg``).
   Bank account, invoice or order numbers of 9-17 digits are flagged too: "ID-like", not "ID".
 * ``PERSONAL_NAME``: only an honorific followed by a name, in the factory's languages plus
-  English: ``Mr``, ``Mrs``, ``Ms``, ``Miss``, ``Dr`` (en); ``M.``, ``Mme``, ``Mlle``, ``Dr`` (fr);
-  ``Sr``, ``Sra``, ``Srta``, ``Dr``, ``Dra``, ``Don``, ``Doña`` (es); ``Bapak``, ``Pak``, ``Ibu``,
-  ``Bu``, ``Sdr``, ``Sdri`` (id); ``Anh``, ``Chị``, ``Ông``, ``Bà`` (vi); ``Msye``, ``Madan`` (ht)
-  followed by one to four capitalised words; ``السيد``, ``السيدة``, ``الأستاذ``, ``الأستاذة``
-  (ar) and ``জনাব``, ``জনাবা``, ``বেগম``, ``শ্রী``, ``শ্রীমতী`` (bn) followed by one word of the
-  same script. **Bare names ("Nguyen Van An said ...") are not detected**: there is no
-  named-entity model on the portal's machines.
+  English: ``Mr``, ``Mrs``, ``Ms``, ``Miss``, ``Dr``, ``Madam`` (en); ``M.``, ``Mme``, ``Mlle``,
+  ``Dr``, ``Monsieur``, ``Madame``, ``Mademoiselle`` (fr); ``Sr``, ``Sra``, ``Srta``, ``Dr``,
+  ``Dra``, ``Don``, ``Doña`` (es); ``Bapak``, ``Pak``, ``Ibu``, ``Bu``, ``Sdr``, ``Sdri`` (id);
+  ``Anh``, ``Chị``, ``Ông``, ``Bà`` (vi); ``Msye``, ``Madan`` (ht); ``Lok``, ``Lok Srey``,
+  ``Neak Srey`` (km, romanised) followed by one to four capitalised words.
+  Letter case: most honorifics are also ordinary words in lower case (Vietnamese ``anh``,
+  ``chị``, ``bà`` are pronouns and kinship words, ``miss`` a verb, ``ms`` milliseconds,
+  ``madam``/``monsieur`` nouns, ``Lok`` also "he"), and in a text written in capitals every
+  word looks capitalised. So only honorifics that are no ordinary word, ``Mr``, ``Mrs``,
+  ``Mme``, ``Mlle``, ``Sra``, ``Srta``, ``Sdr``, ``Sdri``, are matched in any case, with the
+  name in any case too (``MR JOHN SMITH``, ``mr john smith``: the words in the first word's
+  case, up to a function word, at most three); the others need their listed form and a
+  capitalised name. ``السيد``, ``السيدة``, ``الأستاذ``, ``الأستاذة`` (ar) and
+  ``জনাব``, ``জনাবা``, ``বেগম``, ``শ্রী``, ``শ্রীমতী`` (bn) are followed by one word of the
+  same script; ``លោក``, ``លោកស្រី``, ``អ្នកស្រី`` (km) by up to two runs of Khmer letters,
+  with or without a space or zero-width space (Khmer is mostly written without spaces), not
+  when what follows is a pronoun, verb marker or title (``លោកអ្នក``, ``លោក បាន``,
+  ``លោកគ្រូ``); a name glued to the words after it runs to the next space or verb marker.
+  **Bare names ("Nguyen Van An said ...") are not detected**: there is no named-entity model
+  on the portal's machines.
 * ``ABUSIVE_WORD``: entries of the per-language word lists in ``wordlists/{lang}.txt`` (see
   ``wordlists/ATTRIBUTION.md``), matched case-insensitively on word boundaries, for the factory
   country's languages plus English only (so French ``con`` is matched for a Haitian factory but
-  not for a Vietnamese one). The text is also matched in Unicode NFC form, so decomposed
-  Vietnamese diacritics match the list. Khmer (``km``) and Haitian Creole (``ht``) lists are
-  empty: no abusive words are detected in those languages yet.
+  not for a Vietnamese one). The lists are matched in the normal form, so decomposed
+  Vietnamese diacritics and fullwidth letters match them. Khmer (``km``) and Haitian Creole
+  (``ht``) lists are empty: no abusive words are detected in those languages yet.
 
 What is not detected
 --------------------
-* Bare personal names, nicknames, initials on their own, addresses, and names in Khmer.
+* Bare personal names, nicknames, initials on their own, addresses; names after an
+  honorific that is also an ordinary word when the honorific or the name is not capitalised
+  (``anh nguyễn``, ``ÔNG NGUYỄN``, ``dr smith``); a name in lower case or capitals that starts
+  with a function word (``mr will smith``); a Khmer honorific glued to the word before it (no
+  space or zero-width space: ``ជាមួយលោកសុខ``).
 * Phone numbers of another country written without ``+``; numbers ``phonenumbers`` does not
   consider valid; numbers written in words.
 * ID numbers shorter than 9 or longer than 17 digits, or written with ``.``/``,`` separators;
@@ -56,8 +95,10 @@ What is not detected
   letters), insults made of ordinary words, threats, defamation, hate speech without slurs,
   and anything in Khmer or Haitian Creole. Scripts written without spaces between words (Khmer,
   Thai) cannot be matched on word boundaries.
-* Links written without a dot (``example dot com``) or with a top-level domain linkify-it-py does
-  not know.
+* Links and addresses with a top-level domain linkify-it-py does not know; disguises other
+  than the ones above (``example d0t com``, ``example . com``, ``x at gmail`` without a
+  top-level domain, a spelled-out ``dot`` before a top-level domain outside the short list),
+  and disguised host names in non-Latin letters.
 * Anything inside attachments (only their file names are screened).
 
 Severity (for ordering the moderation queue; a higher number is looked at first):
@@ -77,11 +118,14 @@ import importlib.resources
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import phonenumbers
 from linkify_it import LinkifyIt
+from linkify_it.tlds import TLDS
+
+from .text_normal import Normalised, normalise
 
 __all__ = [
     "Flag",
@@ -147,7 +191,7 @@ def _norm_lang(code: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def load_wordlist(lang: str) -> tuple[str, ...]:
-    """The entries of ``wordlists/{lang}.txt`` (NFC, lowercase, no comments), or () if none."""
+    """The entries of ``wordlists/{lang}.txt`` (normal form, lower case, no comments), or ()."""
     lang = _norm_lang(lang)
     if lang not in WORDLIST_LANGUAGES:
         return ()
@@ -161,7 +205,7 @@ def load_wordlist(lang: str) -> tuple[str, ...]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        entry = " ".join(unicodedata.normalize("NFC", line).lower().split())
+        entry = " ".join(normalise(line).text.lower().split())  # the form screened texts take
         entries[entry] = None
     return tuple(entries)
 
@@ -206,46 +250,17 @@ def _wordlist_pattern(lang: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!{w})(?:{'|'.join(alternatives)})(?!{w})", re.IGNORECASE)
 
 
-def _nfc_with_map(s: str) -> tuple[str, list[int] | None, list[int] | None]:
-    """NFC form of ``s`` and, if it differs, the original start/end index of each NFC char."""
-    if unicodedata.is_normalized("NFC", s):
-        return s, None, None
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    i, n = 0, len(s)
-    while i < n:
-        j = i + 1
-        while j < n and unicodedata.combining(s[j]):
-            j += 1
-        piece = unicodedata.normalize("NFC", s[i:j])
-        out.append(piece)
-        starts.extend([i] * len(piece))
-        ends.extend([j] * len(piece))
-        i = j
-    return "".join(out), starts, ends
-
-
 def _abusive(source: str, text: str, languages: Sequence[str]) -> list[Flag]:
     flags: list[Flag] = []
     seen: set[tuple[int, int]] = set()
-    nfc, starts, ends = _nfc_with_map(text)
-    variants = [(text, None, None)]
-    if starts is not None:
-        variants.append((nfc, starts, ends))
     for lang in languages:
         pattern = _wordlist_pattern(lang)
         if pattern is None:
             continue
-        for subject, s_map, e_map in variants:
-            for m in pattern.finditer(subject):
-                a, b = m.span()
-                if s_map is not None and e_map is not None:
-                    a, b = s_map[a], e_map[b - 1]
-                if (a, b) in seen:
-                    continue
-                seen.add((a, b))
-                flags.append(Flag(FlagKind.ABUSIVE_WORD, source, a, b, text[a:b], lang))
+        for m in pattern.finditer(text):
+            if m.span() not in seen:
+                seen.add(m.span())
+                flags.append(Flag(FlagKind.ABUSIVE_WORD, source, *m.span(), m.group(), lang))
     return flags
 
 
@@ -272,6 +287,120 @@ def _links(source: str, text: str) -> list[Flag]:
                 continue  # "paid.As agreed": a missing space after a full stop
         flags.append(Flag(FlagKind.LINK, source, a, b, text[a:b]))
     return flags
+
+
+# Disguised addresses: "x at gmail dot com", "x[at]gmail[.]com", "example (dot) com".
+# A bracketed "at"/"dot" is a disguise in any language and any top-level domain linkify-it-py
+# knows (IANA's list) counts. A spelled-out " at " / " dot " is also an ordinary word, so it
+# counts only in the factory's languages plus English, only between address-like words, and
+# only before one of the top-level domains below; words such as "the" or "a" are no labels
+# ("the dot com bubble", "a dot in the middle", "we met at the factory" are not addresses).
+_AT_WORDS = {"en": ("at",), "es": ("arroba",), "fr": ("arobase",), "vi": ("a còng",)}
+_DOT_WORDS = {"en": ("dot",), "es": ("punto",), "fr": ("point",), "id": ("titik",), "vi": ("chấm",)}
+_SPELLED_TLDS = frozenset(
+    "com net org edu gov info biz io co kh vn id bd jo ht ni uk fr cn jp kr sg th".split()
+)
+_IANA_TLDS = frozenset(t.lower() for t in TLDS)
+# Function words: never a label next to a spelled-out "dot", a mailbox before a spelled-out
+# "at", or a name after a lower-case honorific ("mr and mrs Smith", "MR JOHN SMITH SAID").
+_FUNCTION_WORDS = frozenset(
+    # en
+    "a an the and or but nor of to in on at for from with by as into onto about after before "
+    "during since until than then there here this that these those who whom whose which what "
+    "when where while if so too very just only also not no yes all any each every some other "
+    "same own more most i me my you your he him his she her it its we us our they them their "
+    "is are was were be been being has have had do does did will would shall should can could "
+    "may might must said says told asked wrote signed called came went left met visit see "
+    # fr, es, id
+    "le la les un une des du de au aux ce cet cette mon ton son ma ta sa et ou est dit qui que "
+    "el los las una unos unas del al este esta ese esa mi tu su y es fue dijo quien "
+    "dan atau yang di ke dari ini itu adalah sudah telah akan tidak".split()
+)
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
+_OPEN, _CLOSE = r"[\[({<]", r"[\])}>]"
+
+
+def _words_re(words: Iterable[str]) -> str:
+    alternatives = [re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True)]
+    return "|".join(alternatives) or "(?!)"  # no words: never matches (an empty one would match anything)
+
+
+@functools.lru_cache(maxsize=None)
+def _disguise_patterns(languages: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """(e-mail pattern, domain pattern, separator splitter, spelled-out separator) for these languages."""
+    all_at = _words_re(w for ws in _AT_WORDS.values() for w in ws)
+    all_dot = _words_re(w for ws in _DOT_WORDS.values() for w in ws)
+    spelled_at = _words_re(w for lang in languages for w in _AT_WORDS.get(lang, ()))
+    spelled_dot = _words_re(w for lang in languages for w in _DOT_WORDS.get(lang, ()))
+    dot_bracket = rf"\s*{_OPEN}\s*(?:\.|{all_dot})\s*{_CLOSE}\s*"
+    dot_spelled = rf"\s+(?:{spelled_dot})\s+"
+    dot = rf"(?:{dot_bracket}|{dot_spelled}|\.)"
+    at = rf"(?:\s*{_OPEN}\s*(?:@|{all_at})\s*{_CLOSE}\s*|\s+(?:{spelled_at})\s+|\s*@\s*)"
+    # Bounded repetitions keep each attempt short: without them a text of "a dot a dot ..."
+    # costs time quadratic in its length.
+    local = rf"[a-z0-9_%+\-]{{1,64}}(?:{dot}[a-z0-9_%+\-]{{1,64}}){{0,6}}"
+    domain = rf"{_LABEL}(?:{dot}{_LABEL}){{1,6}}"
+    edge = r"(?<![\w.@%+\-])"
+    end = r"(?![\w\-])"
+    flags = re.IGNORECASE
+    return (
+        re.compile(rf"{edge}(?P<local>{local})(?P<at>{at})(?P<domain>{domain}){end}", flags),
+        re.compile(rf"{edge}{domain}{end}", flags),
+        re.compile(rf"({dot})", flags),
+        re.compile(rf"{dot_spelled}|\s+(?:{spelled_at})\s+", flags),
+    )
+
+
+def _domain_end(domain: str, splitter: re.Pattern[str], spelled: re.Pattern[str], *, disguised: bool) -> int | None:
+    """Length of the longest prefix of ``domain`` that is a plausible disguised host name.
+
+    ``disguised``: the "@" before it was already disguised, so plain dots are enough.
+    """
+    parts = splitter.split(domain)  # label, separator, label, ...
+    offsets = [0]
+    for part in parts:
+        offsets.append(offsets[-1] + len(part))
+    for n in range(len(parts), 2, -2):  # drop trailing labels: "example dot com dot the"
+        labels, separators = parts[0:n:2], parts[1:n:2]
+        if not disguised and all(s == "." for s in separators):
+            return None  # nothing disguised: linkify-it-py's job
+        written = any(spelled.fullmatch(s) for s in separators)
+        tld = labels[-1].lower()
+        if tld not in (_SPELLED_TLDS if written else _IANA_TLDS):
+            continue
+        if written and any(label.lower() in _FUNCTION_WORDS for label in labels):
+            continue
+        return offsets[n]
+    return None
+
+
+def _disguised(source: str, text: str, languages: Sequence[str]) -> list[Flag]:
+    email, domain, splitter, spelled = _disguise_patterns(tuple(languages))
+    flags: list[Flag] = []
+    for m in email.finditer(text):
+        at = m.group("at")
+        at_disguised = at != "@"
+        if spelled.fullmatch(at) and m.group("local").lower() in _FUNCTION_WORDS:
+            continue  # "visit us at example dot com": a link, found below
+        length = _domain_end(m.group("domain"), splitter, spelled, disguised=at_disguised)
+        if length is not None:
+            a, b = m.start(), m.start("domain") + length
+            flags.append(Flag(FlagKind.EMAIL, source, a, b, text[a:b]))
+    for m in domain.finditer(text):
+        if any(f.start < m.end() and m.start() < f.end for f in flags):
+            continue
+        length = _domain_end(m.group(), splitter, spelled, disguised=False)
+        if length is not None:
+            a, b = m.start(), m.start() + length
+            flags.append(Flag(FlagKind.LINK, source, a, b, text[a:b]))
+    return flags
+
+
+def _addresses(source: str, text: str, languages: Sequence[str]) -> list[Flag]:
+    """E-mail addresses and links, plain (linkify-it-py) or disguised; one flag per place."""
+    disguised = _disguised(source, text, languages)
+    plain = [f for f in _links(source, text) if not any(f.start < d.end and d.start < f.end for d in disguised)]
+    return plain + disguised
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,14 +472,30 @@ def _national_ids(source: str, text: str, taken: list[tuple[int, int]], *, filen
 # --------------------------------------------------------------------------------------------
 # Personal names (honorific + name only)
 
-# Honorifics written in a cased script: followed by 1-4 capitalised words.
+# Honorifics written in a cased script, as listed: followed by 1-4 capitalised words. The
+# lower-case forms listed (Vietnamese "anh", Indonesian "bapak", Spanish "don") are ordinary
+# words too, so they also need a capitalised name after them.
 _HONORIFICS_CASED: dict[str, tuple[str, ...]] = {
-    "en": ("Mr", "Mrs", "Ms", "Miss", "Dr"),
-    "fr": ("M.", "Mme", "Mlle", "Dr"),
+    "en": ("Mr", "Mrs", "Ms", "Miss", "Dr", "Madam"),
+    "fr": ("M.", "Mme", "Mlle", "Dr", "Monsieur", "Madame", "Mademoiselle"),
     "es": ("Sr", "Sra", "Srta", "Dr", "Dra", "Don", "Doña", "don", "doña"),
     "id": ("Bapak", "Pak", "Ibu", "Bu", "Sdr", "Sdri", "bapak", "pak", "ibu", "bu"),
     "vi": ("Anh", "Chị", "Ông", "Bà", "anh", "chị", "ông", "bà"),
     "ht": ("Msye", "Madan"),
+    "km": ("Lok Srey", "Neak Srey", "Lok"),  # romanised លោកស្រី, អ្នកស្រី, លោក
+}
+# Honorifics that are no ordinary word in any of the portal's languages, so they are matched
+# in any case ("MR", "mr") and the name after them may be in any case ("mr john smith",
+# "MR JOHN SMITH"). Not here, because they are also ordinary words or abbreviations: Miss
+# (a verb), Ms and Dr ("200 ms", "MS Office", "DR Congo"), Sr ("SR engineer"), Madam, Madame,
+# Monsieur ("thank you madam for ...", "un monsieur âgé"), the Vietnamese, Indonesian,
+# Haitian and Khmer ones (pronouns and kinship words: "anh ấy", "bà con", "bapak saya",
+# "Lok" for "he").
+_HONORIFICS_ANY_CASE: dict[str, tuple[str, ...]] = {
+    "en": ("Mr", "Mrs"),
+    "fr": ("Mme", "Mlle"),
+    "es": ("Sra", "Srta"),
+    "id": ("Sdr", "Sdri"),
 }
 # Honorifics in uncased scripts: followed by one word of the same script.
 _HONORIFICS_UNCASED: dict[str, tuple[tuple[str, ...], str]] = {
@@ -358,18 +503,23 @@ _HONORIFICS_UNCASED: dict[str, tuple[tuple[str, ...], str]] = {
     "bn": (("জনাব", "জনাবা", "বেগম", "শ্রীমতী", "শ্রী"), "\u0980-\u09ff"),
 }
 _ABBREVIATIONS = {"Mr", "Mrs", "Ms", "Dr", "Dra", "Sr", "Sra", "Srta", "Mme", "Mlle", "Sdr", "Sdri"}
+_SPACE = r"[ \t\u00a0]+"
+
+
+def _honorific_re(h: str) -> str:
+    return re.escape(h).replace(r"\ ", _SPACE) + (r"\.?" if h in _ABBREVIATIONS else "")
 
 
 @functools.lru_cache(maxsize=None)
 def _name_pattern(lang: str) -> tuple[re.Pattern[str], bool] | None:
     w = _word_char()
     if lang in _HONORIFICS_CASED:
-        alts = []
-        for h in sorted(_HONORIFICS_CASED[lang], key=len, reverse=True):
-            alts.append(re.escape(h) + (r"\.?" if h in _ABBREVIATIONS else ""))
+        listed = [_honorific_re(h) for h in sorted(_HONORIFICS_CASED[lang], key=len, reverse=True)]
+        any_case = [_honorific_re(h) for h in sorted(_HONORIFICS_ANY_CASE.get(lang, ()), key=len, reverse=True)]
+        alts = "|".join([f"(?i:{'|'.join(any_case)})"] * bool(any_case) + listed)
         word = rf"[^\W\d_]{w}*(?:['’\-]{w}+)*\.?"
-        # Honorific, then up to four words; which of them are capitalised is checked afterwards.
-        pattern = re.compile(rf"(?<!{w})(?:{'|'.join(alts)})(?!{w})((?:[ \t\u00a0]+{word}){{1,4}})")
+        # Honorific, then up to four words; which of them belong to the name is checked afterwards.
+        pattern = re.compile(rf"(?<!{w})(?:{alts})(?!{w})((?:{_SPACE}{word}){{1,4}})")
         return pattern, True
     if lang in _HONORIFICS_UNCASED:
         words, script = _HONORIFICS_UNCASED[lang]
@@ -386,30 +536,66 @@ def _names(source: str, text: str, languages: Sequence[str]) -> list[Flag]:
     flags = []
     seen: set[tuple[int, int]] = set()
     for lang in languages:
+        spans = _khmer_names(text) if lang == "km" else []
         compiled = _name_pattern(lang)
-        if compiled is None:
-            continue
-        pattern, cased = compiled
-        pos = 0
-        while (m := pattern.search(text, pos)) is not None:
-            a = m.start()
-            b = m.end() if not cased else _capitalised_end(m)
-            if b is None:
-                pos = m.start(1)  # not a name: look for the next honorific after this one
-                continue
-            pos = b
+        if compiled is not None:
+            spans += _honorific_names(text, *compiled, _any_case_honorifics(lang))
+        for a, b in spans:
             if (a, b) not in seen:
                 seen.add((a, b))
                 flags.append(Flag(FlagKind.PERSONAL_NAME, source, a, b, text[a:b]))
     return flags
 
 
-def _capitalised_end(m: re.Match[str]) -> int | None:
-    """End of the capitalised words after the honorific, or None if the first is not."""
+@functools.lru_cache(maxsize=None)
+def _any_case_honorifics(lang: str) -> frozenset[str]:
+    return frozenset(h.casefold() for h in _HONORIFICS_ANY_CASE.get(lang, ()))
+
+
+def _honorific_names(
+    text: str, pattern: re.Pattern[str], cased: bool, any_case: frozenset[str]
+) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        a = m.start()
+        if not cased:
+            b: int | None = m.end()
+        else:
+            honorific = text[a:m.start(1)].rstrip(".").casefold()
+            b = _name_end(m, any_case=honorific in any_case)
+        if b is None:
+            pos = m.start(1)  # not a name: look for the next honorific after this one
+            continue
+        pos = b
+        spans.append((a, b))
+    return spans
+
+
+def _name_end(m: re.Match[str], *, any_case: bool) -> int | None:
+    """End of the name after the honorific, or None if there is none.
+
+    After a listed honorific: the capitalised words. After one of ``_HONORIFICS_ANY_CASE``:
+    the words written in the case of the first (in lower case or capitals: at most three, up to
+    a function word), so "mr john smith said" and "MR JOHN SMITH SAID" give "... john smith".
+    """
     b = None
-    for word in _NAME_WORD.finditer(m.group(1)):
+    lower: bool | None = None
+    for count, word in enumerate(_NAME_WORD.finditer(m.group(1))):
         token = word.group()
-        if not token[0].isupper():
+        if any_case:
+            if lower is None:
+                lower = token[0].islower()
+            # Case tells where a capitalised name ends ("Mr Will Smith"), not in lower case or
+            # capitals: there a function word ends it ("mme dupont a dit"), or a fourth word.
+            # An initial ("A.", "J") is no function word.
+            caseless = token.islower() or token.isupper()
+            initial = len(token.rstrip(".")) == 1 and (token.endswith(".") or token.isupper())
+            if caseless and not initial and token.rstrip(".").casefold() in _FUNCTION_WORDS:
+                break
+            if token[0].islower() != lower or (caseless and count == 3):
+                break
+        elif not token[0].isupper():
             break
         end = m.start(1) + word.end()
         if token.endswith("."):
@@ -421,17 +607,64 @@ def _capitalised_end(m: re.Match[str]) -> int | None:
     return b
 
 
+# Khmer script has no case and is mostly written without spaces between words; a zero-width
+# space, where used, separates words (see text_normal). លោក and លោកស្រី are also pronouns
+# ("he", "you") and begin titles: not a name when what follows begins with one of these
+# (អ្នក "you", បាន/នឹង/មិន/ត្រូវ verb markers, គ្រូ "teacher", ប្រធាន "chair", ...). A name
+# glued to the following words runs to the next space or to one of the verb markers.
+_KHMER = "\u1780-\u17ff\u19e0-\u19ff"
+_KHMER_LETTERS = "\u1780-\u17d3\u17d7\u17dc\u17dd"  # no punctuation (។), currency or digits
+_KHMER_NAME = re.compile(
+    rf"(?<![\w{_KHMER}])(?:លោក[ \t]*ស្រី|អ្នកស្រី|លោក)[ \t]*"
+    rf"(?=[\u1780-\u17b3])([{_KHMER_LETTERS}]+)(?:([ \t]+)([{_KHMER_LETTERS}]+))?"
+)
+_KHMER_NOT_NAME = ("អ្នក", "បាន", "នឹង", "មិន", "ត្រូវ", "ក៏", "គឺ", "ថា", "ទាំង", "គ្រូ", "ប្រធាន", "នាយក", "ជំទាវ")
+_KHMER_VERB_MARKERS = re.compile("បាន|នឹង|មិន|ត្រូវ")
+
+
+def _khmer_name_part(part: str) -> int:
+    """How much of a run of Khmer letters after an honorific is name: 0 for none."""
+    if part.startswith(_KHMER_NOT_NAME):
+        return 0
+    marker = _KHMER_VERB_MARKERS.search(part, 1)
+    return marker.start() if marker else len(part)
+
+
+def _khmer_names(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _KHMER_NAME.finditer(text):
+        first = _khmer_name_part(m.group(1))
+        if not first:
+            continue
+        b = m.start(1) + first
+        if first == len(m.group(1)) and m.group(3) and (second := _khmer_name_part(m.group(3))):
+            b = m.start(3) + second
+        spans.append((m.start(), b))
+    return spans
+
+
 # --------------------------------------------------------------------------------------------
 
 def _screen_one(source: str, text: str, country: str, languages: Sequence[str], *, filename: bool) -> list[Flag]:
+    """Flags for one text, found in its normal form (``text_normal``) and placed in ``text``."""
     if not text:
         return []
+    normal = normalise(text)
+    return [_in_original(f, normal) for f in _screen_normal(source, normal.text, country, languages, filename=filename)]
+
+
+def _in_original(flag: Flag, normal: Normalised) -> Flag:
+    a, b = normal.original_span(flag.start, flag.end)
+    return replace(flag, start=a, end=b, match=normal.original[a:b])
+
+
+def _screen_normal(source: str, text: str, country: str, languages: Sequence[str], *, filename: bool) -> list[Flag]:
     link_text = text
     if filename:
         stem, dot, ext = text.rpartition(".")
         if dot and stem and ext and " " not in ext:
             link_text = stem  # the extension is not a top-level domain
-    flags = _links(source, link_text)
+    flags = _addresses(source, link_text, languages)
     web = [(f.start, f.end) for f in flags]
     phones = [f for f in _phones(source, text, country) if not any(f.start < b and a < f.end for a, b in web)]
     flags += phones

@@ -197,6 +197,143 @@ def test_word_boundaries_in_bengali_respect_vowel_signs():
     assert only(screen(text, **BD), FlagKind.ABUSIVE_WORD) == []
 
 
+# --- disguised addresses ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("where", "text", "kind", "needle"),
+    [
+        (KH, "The new policy is on example dot com from Monday.", FlagKind.LINK, "example dot com"),
+        (KH, "The new policy is on example[.]com from Monday.", FlagKind.LINK, "example[.]com"),
+        (KH, "The new policy is on example (dot) com from Monday.", FlagKind.LINK, "example (dot) com"),
+        (KH, "The new policy is on www DOT example DOT org now.", FlagKind.LINK, "www DOT example DOT org"),
+        (KH, "Write to x at gmail dot com for details.", FlagKind.EMAIL, "x at gmail dot com"),
+        (KH, "Write to hr[at]factory[dot]com.kh for details.", FlagKind.EMAIL, "hr[at]factory[dot]com.kh"),
+        (KH, "Write to hr (at) factory (dot) org for details.", FlagKind.EMAIL, "hr (at) factory (dot) org"),
+        (KH, "Write to hr(at)factory.org for details.", FlagKind.EMAIL, "hr(at)factory.org"),
+        (KH, "Write to hr{at}factory{dot}org for details.", FlagKind.EMAIL, "hr{at}factory{dot}org"),
+        (KH, "Write to HR AT FACTORY DOT COM for details.", FlagKind.EMAIL, "HR AT FACTORY DOT COM"),
+        (KH, "Write to john @ gmail.com for details.", FlagKind.EMAIL, "john @ gmail.com"),
+        (KH, "Write to john at gmail.com for details.", FlagKind.EMAIL, "john at gmail.com"),
+        (KH, "Write to john dot smith at gmail dot com today.", FlagKind.EMAIL, "john dot smith at gmail dot com"),
+        (NI, "Escriba a juan arroba gmail punto com hoy.", FlagKind.EMAIL, "juan arroba gmail punto com"),
+        (HT, "Écrivez à paul arobase exemple point com demain.", FlagKind.EMAIL, "paul arobase exemple point com"),
+    ],
+)
+def test_disguised_addresses(where, text, kind, needle):
+    flags = screen(text, **where)
+    assert_flag(flags, kind, text, needle)
+    # One flag for the place: the plain link inside a disguised address is not flagged again.
+    assert [f.kind for f in flags] == [kind]
+
+
+def test_fullwidth_email_is_found_and_its_span_is_the_fullwidth_text():
+    text = "連絡先: ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ まで"
+    assert_flag(screen(text, **KH), FlagKind.EMAIL, text, "ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ")
+
+
+def test_email_with_zero_width_characters_inside_is_found_with_them_in_its_span():
+    text = "Mail jo\u200bhn@exa\u200dmple\u2060.com or ask."
+    assert_flag(screen(text, **KH), FlagKind.EMAIL, text, "jo\u200bhn@exa\u200dmple\u2060.com")
+
+
+def test_spans_after_characters_that_normalise_to_several_stay_in_the_original():
+    # "ﷺ" becomes 18 characters in NFKC, "…" three, "ﬁ" two: offsets after them must not drift.
+    text = "ﷺ … ﬁne. Call +855 12 345 678 or mail hr@example.com."
+    flags = screen(text, **KH)
+    assert_flag(flags, FlagKind.PHONE, text, "+855 12 345 678")
+    assert_flag(flags, FlagKind.EMAIL, text, "hr@example.com")
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        (KH, "We met at the factory gate at 7 and talked at length."),
+        (KH, "The old dot matrix printer was replaced; each dot is checked."),
+        (KH, "Sales fell after the dot com bubble; a dot in the middle marks the exit."),
+        (KH, "Workers arrive at 7 dot 30 and leave at the end of the shift."),
+        (KH, "They looked at it; dot points at info sessions; we sat at home."),
+        (NI, "El punto es importante; en este punto de la reunión se firmó el acta."),
+        (HT, "Le point net de la réunion: au point de vue des salaires, rien."),
+        (VN, "Máy chấm công đã được sửa, công nhân chấm công đúng giờ."),
+    ],
+)
+def test_at_and_dot_in_ordinary_sentences_flag_nothing(where, text):
+    assert screen(text, **where) == []
+
+
+def test_visit_us_at_a_disguised_domain_is_a_link_not_an_address():
+    text = "Visit us at example dot com for the policy."
+    assert [(f.kind, f.match) for f in screen(text, **KH)] == [(FlagKind.LINK, "example dot com")]
+
+
+def test_a_spelled_out_dot_needs_a_common_top_level_domain_a_bracketed_one_any():
+    assert screen("Use factory dot gifts instead.", **KH) == []
+    text = "Use factory[.]gifts instead."
+    assert_flag(screen(text, **KH), FlagKind.LINK, text, "factory[.]gifts")
+
+
+def test_trailing_words_after_a_disguised_domain_are_not_part_of_it():
+    text = "See example dot com dot the rest."
+    assert_flag(screen(text, **KH), FlagKind.LINK, text, "example dot com")
+
+
+# --- honorifics in any case, Madam, Khmer ----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("where", "text", "name"),
+    [
+        (KH, "The complaint names MR JOHN SMITH SAID TO BE THE MANAGER.", "MR JOHN SMITH"),
+        (KH, "the complaint names mr john smith as the manager.", "mr john smith"),
+        (KH, "the complaint names mrs jones, the cook.", "mrs jones"),
+        (KH, "Mr john smith said so.", "Mr john smith"),
+        (KH, "The minutes were signed by Mr Will Smith today.", "Mr Will Smith"),
+        (KH, "THE MINUTES WERE SIGNED BY MRS A. CHAN, THE HR MANAGER.", "MRS A. CHAN"),
+        (KH, "the minutes were signed by mr j smith of hr.", "mr j smith"),
+        (KH, "The meeting was chaired by Madam Sokha Chan.", "Madam Sokha Chan"),
+        (HT, "mme dupont a signé le registre.", "mme dupont"),
+        (HT, "Monsieur Dupont et le comité ont signé.", "Monsieur Dupont"),
+        (KH, "Lok Sok Dara signed the minutes.", "Lok Sok Dara"),
+        (KH, "Lok Srey Chan Thida signed the minutes.", "Lok Srey Chan Thida"),
+        (KH, "លោក សុខ ដារា បាននិយាយថា ប្រាក់ឈ្នួលត្រូវបានបើក។", "លោក សុខ ដារា"),
+        (KH, "យើងបានជួប លោកស្រី ចាន់ ធីតា។", "លោកស្រី ចាន់ ធីតា"),
+        (KH, "អ្នកស្រីស្រីមុំបាននិយាយថា ប្រាក់ឈ្នួលត្រូវបានបើក។", "អ្នកស្រីស្រីមុំ"),
+        (KH, "លោក\u200bសុខ\u200bជា\u200bបាន\u200bមក\u200bធ្វើការ។", "លោក\u200bសុខ\u200bជា"),
+    ],
+)
+def test_more_honorifics(where, text, name):
+    assert_flag(screen(text, **where), FlagKind.PERSONAL_NAME, text, name)
+
+
+def test_mr_and_mrs_before_a_function_word_is_not_a_name():
+    text = "mr and mrs brown came."
+    assert [f.match for f in only(screen(text, **KH), FlagKind.PERSONAL_NAME)] == ["mrs brown"]
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        # Vietnamese honorifics are pronouns and kinship words in lower case and in capitals.
+        (VN, "anh ấy nói rằng bà con công nhân và chị em đều đồng ý."),
+        (VN, "ANH ẤY ĐÃ NÓI VỚI BÀ CON CÔNG NHÂN."),
+        (VN, "Bà con công nhân đã nhận lương."),
+        (KH, "The delay was 200 ms overall; MS Office and ms excel files; DR Congo supplies."),
+        (KH, "Dear Madam, thank you madam for your letter; we miss nobody."),
+        (HT, "Un monsieur âgé et une madame sont venus."),
+        (ID, "bapak saya bekerja di pabrik ini."),
+        (KH, "lok said it; the Lok was late."),
+        # Khmer: លោក as a pronoun ("you", "he") or before a title, and inside ពិភពលោក ("world").
+        (KH, "លោកអ្នក បាននិយាយ។ លោក បាន និយាយ។ លោកគ្រូ បានបង្រៀន។ ពិភពលោក ទាំងមូល។"),
+    ],
+)
+def test_honorific_lookalikes_flag_nothing(where, text):
+    assert only(screen(text, **where), FlagKind.PERSONAL_NAME) == []
+
+
+def test_khmer_names_only_for_khmer_factories():
+    text = "លោក សុខ ដារា បាននិយាយ។"
+    assert only(screen(text, **VN), FlagKind.PERSONAL_NAME) == []
+
+
 # --- no flag on ordinary labour text ------------------------------------------------------------
 
 CLEAN = [
