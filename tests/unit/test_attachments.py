@@ -11,6 +11,7 @@ import io
 import os
 
 import pytest
+from pdfs import FORM_DRAWING, VISIBLE_TEXT, active_content, active_pdf, many_objects_pdf, visible_text
 from PIL import ExifTags, Image, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
@@ -19,6 +20,7 @@ from transparency_portal.domain.errors import BadUserInput
 from transparency_portal.workflows.attachments import (
     ALLOWED,
     AttachmentRefused,
+    MAX_DECODED_BYTES,
     CleanFile,
     FileStore,
     clean,
@@ -343,6 +345,66 @@ def test_pdf_page_level_metadata_is_dropped():
     assert cleaned_form.get_data() == b"0 0 10 10 re f"  # the drawing itself survives
 
 
+def test_pdf_active_content_is_removed_and_the_page_still_shows():
+    data = active_pdf()
+    # The input carries every kind: page /AA, links with JavaScript, Launch and URI actions, a
+    # file attachment annotation and its file, a screen annotation, a form with a widget and
+    # XFA, the catalog's /OpenAction, /Names /JavaScript and /EmbeddedFiles, a form XObject
+    # with /AA and a /Ref to an outside file.
+    found = " ".join(active_content(data))
+    for kind in ("/JavaScript", "/Launch", "/URI", "/EmbeddedFile", "/AA", "/OpenAction", "/XFA", "/AcroForm",
+                 "/FileAttachment", "/Widget", "/Screen", "MZ-ATTACHED-PAYLOAD", "EMBEDDED-IN-NAMES", "key /Ref"):
+        assert kind in found, kind
+
+    result = clean(data, "plan.pdf")
+
+    assert active_content(result.content) == []
+    assert VISIBLE_TEXT in visible_text(result.content)
+    cleaned = PdfReader(io.BytesIO(result.content))
+    assert len(cleaned.pages) == 1
+    assert [float(x) for x in cleaned.pages[0].mediabox] == [0, 0, 612, 792]
+    form = cleaned.pages[0]["/Resources"]["/XObject"]["/Fm1"].get_object()
+    assert form.get_data() == FORM_DRAWING  # what the form XObject draws is kept
+
+
+def test_pdf_page_geometry_and_inherited_resources_survive():
+    writer = PdfWriter()
+    page = writer.add_blank_page(400, 300)
+    font = DictionaryObject(
+        {NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+         NameObject("/BaseFont"): NameObject("/Helvetica")}
+    )
+    # Resources and rotation given on the page tree, inherited by the page.
+    pages = writer._root_object["/Pages"].get_object()
+    pages[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    pages[NameObject("/Rotate")] = NumberObject(90)
+    del page["/Resources"]
+    page[NameObject("/CropBox")] = ArrayObject([NumberObject(v) for v in (10, 10, 390, 290)])
+    contents = StreamObject()
+    contents.set_data(b"BT /F1 12 Tf 20 150 Td (Inherited fonts) Tj ET")
+    page[NameObject("/Contents")] = writer._add_object(contents)
+    buf = io.BytesIO()
+    writer.write(buf)
+
+    cleaned = PdfReader(io.BytesIO(clean(buf.getvalue(), "tree.pdf").content)).pages[0]
+
+    assert "Inherited fonts" in cleaned.extract_text()
+    assert cleaned.rotation == 90
+    assert [float(x) for x in cleaned.cropbox] == [10, 10, 390, 290]
+
+
+def test_a_pdf_of_too_many_objects_is_refused():
+    # Memory grows with the objects pypdf parses and copies: 150,000 tiny ones (9 MB) took 400 MB.
+    data = many_objects_pdf(35_000)
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1  # a valid PDF
+    with pytest.raises(AttachmentRefused) as refused:
+        clean(data, "many.pdf")
+    assert refused.value.details == {"filename": "many.pdf", "reason": "too_large"}
+    assert "35,000 objects" in refused.value.message
+
+
 def test_encrypted_pdf_is_refused():
     data = make_pdf(encrypt="hunter2")
     assert PdfReader(io.BytesIO(data)).is_encrypted
@@ -423,6 +485,45 @@ def test_decompression_bomb_is_refused():
     with pytest.raises(AttachmentRefused) as refused:
         clean(bomb, "bomb.png")
     assert refused.value.reason == "too_large"
+
+
+def compact_png(mode: str, size: tuple[int, int]) -> bytes:
+    """A big solid-colour image saved as a small PNG (Pillow's own limit lifted to make it)."""
+    previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        return encode(Image.new(mode, size, (10, 200, 30, 255)[: len(mode)]), "PNG")
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
+def test_an_image_too_large_to_decode_is_refused_from_its_header():
+    # Issue 10: a 250 KB 7745 x 7745 RGBA PNG, under the pixel cap, took 900 MB to clean.
+    big = compact_png("RGBA", (7745, 7745))
+    assert len(big) < 300_000 and 7745 * 7745 * 4 > MAX_DECODED_BYTES
+    # The same header followed by pixel data cut short: a decoder would find it damaged, so
+    # "too_large" (not "damaged") shows that no pixel was decoded.
+    cut = big[: big.index(b"IDAT") + 200]
+    for data in (big, cut):
+        with pytest.raises(AttachmentRefused) as refused:
+            clean(data, "plan.png")
+        assert refused.value.code == "BAD_USER_INPUT"
+        assert refused.value.details == {"filename": "plan.png", "reason": "too_large"}
+        assert "too large to process" in refused.value.message and "64 MB" in refused.value.message
+
+
+def test_a_palette_image_is_counted_at_the_size_it_may_be_converted_to():
+    # 1 byte a pixel as a palette (40 MB), but an RGBA palette becomes 4 bytes a pixel.
+    with pytest.raises(AttachmentRefused) as refused:
+        clean(compact_png("P", (8000, 5000)), "chart.png")
+    assert refused.value.reason == "too_large"
+
+
+def test_a_jpeg_too_large_to_decode_is_decoded_smaller():
+    # 4500 x 4000 RGB takes 72 MB decoded: decoded at half size instead of being refused.
+    data = encode(Image.new("RGB", (4500, 4000), (200, 30, 30)), "JPEG")
+    result = Image.open(io.BytesIO(clean(data, "site.jpg").content))
+    assert result.size == (2250, 2000)
+    assert colour_at(result, (1000, 1000))[0] > 180
 
 
 def test_refusal_uses_the_sanitized_name():
