@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./portal.db"
 
@@ -18,17 +19,31 @@ class Settings:
     storage_dir: Path | None = None
     max_attachments: int = 5
     max_attachment_bytes: int = 10 * 1024 * 1024
+    # Attachments cleaned at once per process: each may take ~140 MB (README, Security and limits).
+    max_decodes: int = 2
+    # Responses a factory may submit in any 24 hours (counted in the database); 0: no quota.
+    responses_per_day: int = 20
     claim_minutes: int = 15
     # Requests a minute per client (token, else address); 0 turns the limit off.
     rate_limit: int = 600
     max_body_bytes: int = 256 * 1024
     max_query_nodes: int = 50_000
+    # The work one query may ask for, in requests (schema/limits.py: one read of a page of 100).
+    max_query_cost: int = 1_000
+    # How long one GraphQL operation may run before it is cancelled (TIMEOUT).
+    request_seconds: float = 10.0
     # PORTAL_ENV=production: no GraphiQL, no introspection for anonymous clients.
     production: bool = False
     # The compiled executor's rendered nodes, per process (schema/compiled.py).
     render_cache_mb: int = 128
     # Golden mode: strawberry answers every compiled request too, and they must agree (tests).
     compiled_check: bool = False
+    # Where the public reaches this API (e.g. https://api.portal.example), for URLs in answers;
+    # empty: URLs are paths relative to the API's host. Never taken from a request's headers.
+    public_url: str = ""
+    # A request body's bytes may pause this long, and take this long in all (schema/asgi.py: BodyTimeout).
+    body_idle_seconds: int = 30
+    body_total_seconds: int = 300
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,13 +55,20 @@ class Settings:
             storage_dir=Path(storage) if storage else None,
             max_attachments=_positive(env, "PORTAL_MAX_ATTACHMENTS", cls.max_attachments),
             max_attachment_bytes=_positive(env, "PORTAL_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
+            max_decodes=_positive(env, "PORTAL_MAX_DECODES", cls.max_decodes),
+            responses_per_day=_whole(env, "PORTAL_RESPONSES_PER_DAY", cls.responses_per_day, allow_zero=True),
             claim_minutes=_positive(env, "PORTAL_CLAIM_MINUTES", cls.claim_minutes),
             rate_limit=_whole(env, "PORTAL_RATE_LIMIT", cls.rate_limit, allow_zero=True),
             max_body_bytes=_positive(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_query_nodes=_positive(env, "PORTAL_MAX_QUERY_NODES", cls.max_query_nodes),
+            max_query_cost=_positive(env, "PORTAL_MAX_QUERY_COST", cls.max_query_cost),
+            request_seconds=_seconds(env, "PORTAL_REQUEST_SECONDS", cls.request_seconds),
             production=env.get("PORTAL_ENV", "").strip().lower() == "production",
             render_cache_mb=_whole(env, "PORTAL_RENDER_CACHE_MB", cls.render_cache_mb, allow_zero=True),
             compiled_check=env.get("PORTAL_COMPILED_CHECK", "") == "1",
+            public_url=_public_url(env.get("PORTAL_PUBLIC_URL", "")),
+            body_idle_seconds=_positive(env, "PORTAL_BODY_IDLE_SECONDS", cls.body_idle_seconds),
+            body_total_seconds=_positive(env, "PORTAL_BODY_TOTAL_SECONDS", cls.body_total_seconds),
         )
 
     @property
@@ -71,6 +93,27 @@ def _whole(env, name: str, default: int, *, allow_zero: bool) -> int:
         kind = "a whole number" if allow_zero else "a positive whole number"
         raise SystemExit(f"{name} must be {kind}, not {raw!r}")
     return int(raw)
+
+
+def _public_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment):
+        raise SystemExit(f"PORTAL_PUBLIC_URL must be an http(s) URL such as https://api.example.org, not {raw!r}")
+    return url
+
+
+def _seconds(env, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise SystemExit(f"{name} must be a positive number of seconds, not {raw!r}")
+    return seconds
 
 
 def _normalise_url(url: str) -> str:

@@ -16,8 +16,12 @@ CONFLICT = "CONFLICT"
 INTERNAL = "INTERNAL"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-# The operation's worst case exceeds the node budget (schema/limits.py); refused before it runs.
+# The operation's worst case exceeds the node or work-cost budget (schema/limits.py); refused
+# before it runs.
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+# The operation ran past the time budget (PORTAL_REQUEST_SECONDS) and was cancelled: no data,
+# and a mutation's transaction rolled back (schema/app.py, PortalGraphQL.execute_single).
+TIMEOUT = "TIMEOUT"
 # Too many requests from one client (schema/rate_limit.py); HTTP 429 with Retry-After.
 RATE_LIMITED = "RATE_LIMITED"
 
@@ -32,6 +36,7 @@ ERROR_CODES = (
     GRAPHQL_VALIDATION_FAILED,
     QUERY_TOO_COMPLEX,
     RATE_LIMITED,
+    TIMEOUT,
 )
 
 

@@ -17,6 +17,7 @@ from ..storage.tables import PublicFactoryRow
 from ..domain.publication import PublicFactory
 from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed
 from . import cursors
+from .heavy import heavy_session
 from .loaders import Loaders
 
 MAX_PAGE = 100
@@ -45,7 +46,7 @@ async def factory_page(
     first = check_first(first)
     position = cursors.decode(after, order) if after else None
 
-    async with sessions() as session:
+    async with heavy_session(sessions) as session:
         # One row more than asked tells whether there is a next page.
         items = await public_reads.page_of_factories(session, f, order, position, first + 1, loaders.today)
     loaders.prime_factories([item.factory for item in items[:first]])
@@ -53,12 +54,12 @@ async def factory_page(
 
 
 async def factory_count(sessions: Sessions, loaders: Loaders, f: FactoryFilter) -> int:
-    async with sessions() as session:
+    async with heavy_session(sessions) as session:
         return await public_reads.count_factories(session, f, loaders.today)
 
 
 async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, facet: Facet) -> list[tuple[str, int]]:
-    async with sessions() as session:
+    async with heavy_session(sessions) as session:
         return await public_reads.facet_counts(session, f, facet, loaders.today)
 
 

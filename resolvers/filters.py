@@ -35,10 +35,27 @@ def factory_filter(
         compliance=tuple(_member(vocabulary.ComplianceStatus, c, "compliance") for c in compliance),
         non_compliant_on=tuple(node_key(i, "ComplianceIssue", "nonCompliantOn") for i in non_compliant_on),
         modalities=tuple(_member(vocabulary.Modality, m, "modality").value for m in modality),
-        search=search,
+        search=_search(search),
         assessed_since=assessed_since,
         refusals_highlighted=refusals_highlighted,
     )
+
+
+# Factory names are at most a few hundred characters; a longer search can match nothing, and
+# SQLite refuses LIKE patterns past 50,000 bytes ("pattern too complex").
+MAX_SEARCH = 200
+
+
+def _search(search: str | None) -> str | None:
+    if search is None:
+        return None
+    if len(search) > MAX_SEARCH:
+        raise BadUserInput(f"`search` may have at most {MAX_SEARCH} characters.", argument="search", max=MAX_SEARCH)
+    try:
+        search.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate (JSON "\ud800") is no text a name can hold
+        raise BadUserInput("`search` is not valid Unicode text.", argument="search") from error
+    return search
 
 
 def _member(enum: type[E], value: str, argument: str) -> E:

@@ -8,6 +8,7 @@ from ..domain.errors import BadUserInput, NotFound
 from ..domain.programme import CountryProgramme, Question
 from ..storage import public_reads
 from ..storage.db import Sessions
+from .heavy import heavy_session
 from .loaders import Loaders
 
 
@@ -35,7 +36,7 @@ async def public_issue(sessions: Sessions, loaders: Loaders, question_id: str) -
 
 
 async def reporting_countries(sessions: Sessions, loaders: Loaders, question_id: str) -> list[CountryProgramme]:
-    async with sessions() as session:
+    async with heavy_session(sessions) as session:  # a read per issue: many under `issues`
         codes = (await public_reads.reporting_countries(session, [question_id])).get(question_id, [])
     return [c for c in await loaders.country.load_many(codes) if c is not None]
 

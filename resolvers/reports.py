@@ -7,6 +7,7 @@ from datetime import date
 from ..domain.reports import CountryReport, ReportWindow, build_country_report
 from ..storage import reports as report_reads
 from ..storage.db import Sessions
+from .heavy import heavy_session
 from .issues import country_programme
 from .loaders import Loaders
 
@@ -18,7 +19,7 @@ async def country_report(
     programme = await country_programme(loaders, country)
     since = programme.public_reporting_since
     questions = programme.public_questions
-    async with sessions() as session:
+    async with heavy_session(sessions) as session:
         years = await report_reads.tallies_by_year(session, programme.code, questions, window)
         sides = await report_reads.tallies_by_side(session, programme.code, questions, since) if since else {}
         as_of = await report_reads.data_as_of(session, programme.code)

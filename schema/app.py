@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import gc
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,32 +21,39 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
 
 from ..config import Settings, sqlite_path
 from ..domain.labels import negotiate
+from ..resolvers.heavy import request_slots
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions, make_engine, make_sessions
 from ..storage.hot_reads import HotReads
 from ..workflows.attachments import FileStore
 from ..workflows.responses import Limits
 from ..workflows.users import authenticate
-from .asgi import bearer_token
+from .asgi import BodyTimeout, CanonicalHeaders, bearer_token
 from .attachments import attachment_endpoint
 from .context import Context
 from .errors import ExecutionMarker, with_codes
 from .exports import country_report_csv, factories_csv
-from .http import GraphQLOverHTTP
+from .http import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
 from .moderation import ModerationQuery
 from .mutation import Mutation
 from .query import Query
 from .body_limit import BodyLimit
 from .compiled import CompiledExecutor
 from .introspection import IntrospectionGate
-from .limits import NodeBudget
+from .limits import MAX_COST, NodeBudget, timed_out
 from .rate_limit import RateLimit
 from .reports import ReportQuery
 from .response_cache import ERRORS_MARK, ResponseCache
 from .upload_guard import UploadGuard, UploadLimits
+
+
+log = logging.getLogger("transparency_portal.app")
+
+HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
 
 
 def utc_now() -> datetime:
@@ -88,6 +98,10 @@ class PortalGraphQL(GraphQLOverHTTP):
         clock: Callable[[], datetime],
         max_query_nodes: int,
         production: bool = False,
+        public_url: str = "",
+        *,
+        max_query_cost: int = MAX_COST,
+        request_seconds: float = 10.0,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.sessions = sessions
@@ -96,6 +110,9 @@ class PortalGraphQL(GraphQLOverHTTP):
         self.clock = clock
         self.max_query_nodes = max_query_nodes
         self.production = production
+        self.public_url = public_url
+        self.max_query_cost = max_query_cost
+        self.request_seconds = request_seconds
         if production:
             self.graphql_ide = None
 
@@ -109,15 +126,35 @@ class PortalGraphQL(GraphQLOverHTTP):
             store=self.store,
             limits=self.limits,
             principal=await authenticate(self.sessions, bearer_token(request.scope)),
-            base_url=str(request.base_url).rstrip("/"),
+            # Configured, never the request's Host: a cached public answer is shared by everyone.
+            base_url=self.public_url,
             language=negotiate(request.headers.get("accept-language")),
             max_query_nodes=self.max_query_nodes,
+            max_query_cost=self.max_query_cost,
             introspection_closed=self.production,
             request=request,
             response=response,
         )
         request.state.portal_context = context
         return context
+
+    async def execute_single(self, *, sub_response, context, **kwargs):
+        # A time budget per operation, from parsing to its answer: past it the operation is
+        # cancelled (a mutation's transaction rolls back) and answered TIMEOUT with no data.
+        # 503 under application/graphql-response+json (a response without data is 4xx or 5xx,
+        # and the request was good), 200 under application/json, as every GraphQL result there.
+        budget = asyncio.timeout(self.request_seconds)
+        try:
+            with request_slots():  # resolvers/heavy.py: a few heavy reads at once per request
+                async with budget:
+                    return await super().execute_single(sub_response=sub_response, context=context, **kwargs)
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            log.warning("request %s: cancelled after %s s", getattr(context, "request_id", None), self.request_seconds)
+            if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+                sub_response.status_code = 503
+            return ExecutionResult(data=None, errors=[timed_out(self.request_seconds)])
 
     def encode_json(self, data) -> bytes:
         # The compiled executor (schema/compiled.py) writes the same bytes with orjson.
@@ -144,6 +181,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         max_files=settings.max_attachments,
         max_file_bytes=settings.max_attachment_bytes,
         claim=timedelta(minutes=settings.claim_minutes),
+        max_decodes=settings.max_decodes, responses_per_day=settings.responses_per_day,
     )
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -172,8 +210,13 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         routes=[
             Route(
                 "/graphql",
-                PortalGraphQL(sessions, store, limits, clock, settings.max_query_nodes, settings.production),
-                methods=["GET", "POST"],
+                PortalGraphQL(
+                    sessions, store, limits, clock, settings.max_query_nodes, settings.production, settings.public_url,
+                    max_query_cost=settings.max_query_cost, request_seconds=settings.request_seconds,
+                ),
+                # Every method reaches the view, which answers those it does not serve with a
+                # JSON 405 (Starlette's router would answer in plain text).
+                methods=HTTP_METHODS,
             ),
             Route("/attachments/{id}", attachment_endpoint(sessions, store, clock)),
             Route("/healthz", healthz),
@@ -183,7 +226,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         ],
         # Outermost first: the cheapest refusals come before anything that reads the database.
         middleware=[
-            Middleware(RateLimit, requests_per_minute=settings.rate_limit),
+            Middleware(CanonicalHeaders),
+            Middleware(BodyTimeout, idle=settings.body_idle_seconds, total=settings.body_total_seconds),
+            Middleware(RateLimit, requests_per_minute=settings.rate_limit, authenticate=functools.partial(authenticate, sessions)),
             # Before the body limit: a hit is answered without another copy of the body.
             Middleware(ResponseCache, hot=hot, clock=clock, max_body_bytes=min(64 * 1024, settings.max_body_bytes)),
             Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes),
@@ -194,10 +239,16 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
                 sessions=sessions,
                 clock=clock,
                 max_query_nodes=settings.max_query_nodes,
+                max_query_cost=settings.max_query_cost,
                 golden=settings.compiled_check,
                 render_cache_bytes=settings.render_cache_mb * 1024 * 1024,
             ),
-            Middleware(UploadGuard, limits=UploadLimits(limits.max_files, limits.max_file_bytes)),
+            Middleware(
+                UploadGuard,
+                limits=UploadLimits(limits.max_files, limits.max_file_bytes, settings.max_body_bytes),
+                schema=schema._schema,
+                authenticate=functools.partial(authenticate, sessions),
+            ),
         ],
         lifespan=lifespan,
     )

@@ -38,6 +38,16 @@ def attachment_endpoint(sessions: Sessions, store: FileStore, clock: Callable[[]
             current = await repo.current_assessment_of(session, record.factory_pk, clock().date())
         if not may_see(principal, record, current):
             return not_found
+        # Shared caches may keep a public file but must ask again before each use (a 304 costs
+        # no file read), so a removed response's file is never served from a cache.
+        etag = f'"{attachment.sha256[:32]}"'
+        caching = (
+            {"Cache-Control": "public, no-cache", "ETag": etag, "Vary": "Authorization"}
+            if is_public(record, current)
+            else {"Cache-Control": "private, no-store", "Vary": "Authorization"}
+        )
+        if "ETag" in caching and etag in _tags(request.headers.get("if-none-match", "")):
+            return Response(status_code=304, headers={**SECURITY_HEADERS, **caching})
         try:
             content = await store.read(attachment.sha256, attachment.extension)
         except FileNotFoundError:
@@ -46,8 +56,12 @@ def attachment_endpoint(sessions: Sessions, store: FileStore, clock: Callable[[]
         headers = {
             **SECURITY_HEADERS,
             "Content-Disposition": f'{disposition}; filename="attachment-{attachment.public_id}{attachment.extension}"',
-            "Cache-Control": "public, max-age=300" if is_public(record, current) else "private, no-store",
+            **caching,
         }
         return Response(content, media_type=attachment.content_type, headers=headers)
 
     return serve
+
+
+def _tags(if_none_match: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]

@@ -41,7 +41,7 @@ class BodyLimit:
         if length.isdigit() and int(length) > self.max_body_bytes:
             if int(length) <= self.drain_bytes:
                 await drain(receive, self.drain_bytes)
-            return await self._refuse(send)
+            return await self._refuse(scope, send)
 
         chunks: list[bytes] = []
         size = 0
@@ -54,15 +54,15 @@ class BodyLimit:
             if size > self.max_body_bytes:
                 if message.get("more_body", False):
                     await drain(receive, self.drain_bytes)
-                return await self._refuse(send)
+                return await self._refuse(scope, send)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
 
         await self.app(scope, replaying(b"".join(chunks), receive), send)
 
-    async def _refuse(self, send) -> None:
+    async def _refuse(self, scope, send) -> None:
         await send_json_error(
-            send, 413, f"The request body is larger than {self.max_body_bytes} bytes.",
+            scope, send, 413, f"The request body is larger than {self.max_body_bytes} bytes.",
             {"code": BAD_USER_INPUT, "maxBodyBytes": self.max_body_bytes},
         )

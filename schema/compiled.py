@@ -48,7 +48,7 @@ from ..storage.hot_reads import HotReads
 from .asgi import graphql_request, header_map, read_body
 from .compiled_plan import ConnectionPlan, EdgePlan, Env, Plan, Unsupported, compile_plan
 from .http import JSON, negotiate
-from .limits import count_nodes
+from .limits import MAX_COST, Measure, measure, over_budget
 from .query import FactoryFilter, FactoryOrder, list_arguments
 from .response_cache import VERSION_STATE
 from .types import PageInfo
@@ -102,6 +102,7 @@ class CompiledExecutor:
         sessions: Sessions,
         clock: Callable[[], datetime],
         max_query_nodes: int,
+        max_query_cost: int = MAX_COST,
         golden: bool = False,
         render_cache_bytes: int = 128 * 1024 * 1024,
         path: str = "/graphql",
@@ -115,6 +116,7 @@ class CompiledExecutor:
         self.sessions = sessions
         self.clock = clock
         self.max_query_nodes = max_query_nodes
+        self.max_query_cost = max_query_cost
         self.golden = golden
         self.path = path
         self.max_body_bytes = max_body_bytes
@@ -125,7 +127,7 @@ class CompiledExecutor:
         self.catalogue: tuple[dict, dict] = ({}, {})
         self.shared: dict[tuple, Any] = {}
         self.totals: dict[tuple[Any, date], int] = {}
-        self.node_counts: dict[tuple[Plan, tuple], int] = {}
+        self.node_counts: dict[tuple[Plan, tuple], Measure] = {}
         self.answered = 0  # by plan
         # Stands for a rendered list until the answer is joined (`_spliced`): random, so that no
         # text of the data can be taken for it.
@@ -216,7 +218,7 @@ class CompiledExecutor:
             coerced = get_variable_values(self.schema, plan.operation.variable_definitions or (), variables)
             if isinstance(coerced, list):
                 return None
-            if self._nodes_counted(plan, variables) > self.max_query_nodes:
+            if over_budget(self._counted(plan, variables), self.max_query_nodes, self.max_query_cost):
                 return None
             lists: list[list[bytes]] = []
             version = scope.get("state", {}).get(VERSION_STATE)
@@ -232,15 +234,16 @@ class CompiledExecutor:
             return None
         return self._spliced(orjson.dumps({"data": data}), lists)
 
-    def _nodes_counted(self, plan: Plan, variables: dict[str, Any]) -> int:
-        """The node budget's count, kept per plan and numeric variables (only `first` moves it)."""
-        key = (plan, tuple(sorted((k, v) for k, v in variables.items() if isinstance(v, (int, float)))))
+    def _counted(self, plan: Plan, variables: dict[str, Any]) -> Measure:
+        """The query budget's count, kept per plan and what of the variables moves it: numbers
+        (`first`) and whether a filter or string has a search (a cursor's value moves nothing)."""
+        key = (plan, tuple(sorted((k, _counted_as(v)) for k, v in variables.items())))
         counted = self.node_counts.get(key)
         if counted is None:
             if len(self.node_counts) > 4096:
                 self.node_counts.clear()
             name = plan.operation.name.value if plan.operation.name else None
-            counted = self.node_counts[key] = count_nodes(self.schema, plan.document, name, variables)
+            counted = self.node_counts[key] = measure(self.schema, plan.document, name, variables)
         return counted
 
     async def _env(self, language: str, version: int) -> Env:
@@ -329,6 +332,14 @@ class CompiledExecutor:
         if key not in self.totals:
             self.totals[key] = await factory_reads.count(self.hot, spec, today)
         return self.totals[key]
+
+
+def _counted_as(value: Any) -> Any:
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dict):
+        return bool(value.get("search"))
+    return bool(value) if isinstance(value, str) else None
 
 
 def _input(cls, values: dict[str, Any] | None):

@@ -30,6 +30,8 @@ class Context:
     language: str = "en"
     # The node budget of schema.limits.NodeBudget (PORTAL_MAX_QUERY_NODES).
     max_query_nodes: int | None = None
+    # The work-cost budget of the same extension (PORTAL_MAX_QUERY_COST).
+    max_query_cost: int | None = None
     # Production: anonymous clients may not introspect (schema.introspection.IntrospectionGate).
     introspection_closed: bool = False
     request: object = None

@@ -1,4 +1,4 @@
-"""A node budget: a query whose worst case is too large is refused before it runs.
+"""A node budget and a work cost: a query that could return or do too much is refused before it runs.
 
 In the manner of GitHub's GraphQL API (500,000 nodes), sized for us. The worst case of an
 operation is the number of list items its response could hold, counted on the document alone
@@ -29,6 +29,34 @@ executing: no resolver runs. The error's original error is a `PortalError`, so
 `schema.errors.with_codes` keeps its code and details, wherever `NodeBudget` is in the list.
 Without `data` and without a path, it is a request error for `schema.http` (400 with
 `application/graphql-response+json`, 200 with `application/json`).
+
+A work cost: what a query makes the server do, not how much it returns. The same traversal
+counts it (`measure`), in *requests*: one request is one database read of a page of at most 100
+nodes, the unit of GitHub's rate-limit cost. Each field costs its own requests once for every
+object it is resolved on, so a field under a list costs once per item the list may hold (the
+list sizes above), and nested connections multiply:
+
+| what | requests, each time it is resolved |
+| --- | --- |
+| a connection (`first`) | `ceil(first / 100)`, at least 1 (always 1 today: `first` is at most 100) |
+| `totalCount` (`FactoryConnection`, `ModerationQueue`) | 1 |
+| each `facets` field (`country`, `factoryType`, `compliance`, `modality`, `issue`) | 1 |
+| ... of a factory connection with a `search` filter | the above x `SEARCH_COST` (10): a name search scans every public factory, where the other filters read indexes |
+| `countryReport` | `REPORT_COST` (50): it aggregates the country's whole history |
+| `ComplianceIssue.countries` | 1: one read per issue |
+| anything else | 0: plain fields, and fields that DataLoaders batch into one read per request |
+
+A query costs at least 1. `issues` holds every question some country reports publicly: up to
+`LIST_SIZES["Query.issues"]`, or `LIST_SIZES["Query.issues(country)"]` with a country. So
+`issues { nonCompliantFactories(first: 1, filter: {search: "x"}) { totalCount } }` costs
+250 x (10 + 10) = 5,000 requests, and 30 aliases of it 150,000; `factories(filter: {search: "x"})
+{ totalCount facets { issue { count } } }` costs 30; twenty `countryReport`s 1,000.
+
+Over the budget (`max_cost`: `PORTAL_MAX_QUERY_COST`, 1,000), the operation does not run either:
+one error with `extensions = {"code": "QUERY_TOO_COMPLEX", "cost": <requests>, "maxCost": <budget>}`
+(and `nodes`/`maxNodes` too when both are crossed). Issue 13's rate limit can charge the same
+figure: GitHub charges `requests / 100`, at least 1 point, per query. The compiled executor
+(`schema/compiled.py`) checks both budgets too, with the same `measure`, per request.
 """
 
 from __future__ import annotations
@@ -36,7 +64,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     DocumentNode,
@@ -54,18 +82,17 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
     is_abstract_type,
 )
+from graphql.pyutils import Undefined
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast, value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
-from ..domain.errors import QUERY_TOO_COMPLEX, PortalError
+from ..domain.errors import QUERY_TOO_COMPLEX, TIMEOUT, PortalError
 from ..resolvers.factories import MAX_PAGE
 
 log = logging.getLogger("transparency_portal.limits")
@@ -77,8 +104,13 @@ MAX_FIRST = MAX_PAGE
 # A list the table below does not know.
 UNKNOWN_LIST = 100
 
-# The most items of each plain list we know a bound for, keyed "Type.field".
+# The most items of each plain list we know a bound for, keyed "Type.field", or
+# "Type.field(argument)" for the bound when that argument is given (not null).
 LIST_SIZES: dict[str, int] = {
+    # Every question some country reports publicly: at most the tool's questions (200+; the
+    # demo's 250, of which its 7 programmes report 51). With `country`, that country's.
+    "Query.issues": 250,
+    "Query.issues(country)": 40,
     # A country reports at most 40 of the tool's questions publicly (Cambodia: 21).
     "Country.issues": 40,
     # One finding per publicly reported issue of the factory's country.
@@ -89,7 +121,61 @@ LIST_SIZES: dict[str, int] = {
     "Finding.responses": 50,
     # PORTAL_MAX_ATTACHMENTS (5 unless configured otherwise).
     "Response.attachments": 5,
+    # A country report: the country's public issues, and one period per calendar year from its
+    # first assessment to its last (programmes began in 2001; 50 leaves room for odd dates).
+    "CountryReport.issues": 40,
+    "CountryReport.green": 50,
+    "IssueTrend.periods": 50,
 }
+
+
+MAX_COST = 1_000
+# Requests a name search multiplies the reads of its connection by: it scans every public
+# factory (a LIKE '%...%' uses no index), where the other filters read indexes.
+SEARCH_COST = 10
+# A country report aggregates the country's whole history: about 50 page reads' worth of time.
+REPORT_COST = 50
+# The requests of fields that read the database on their own, each time they are resolved
+# ("Type.field"); connections are counted by their `first`, every other field costs 0.
+FIELD_COSTS: dict[str, int] = {
+    "FactoryConnection.totalCount": 1,
+    "ModerationQueue.totalCount": 1,
+    "FactoryFacets.country": 1,
+    "FactoryFacets.factoryType": 1,
+    "FactoryFacets.compliance": 1,
+    "FactoryFacets.modality": 1,
+    "FactoryFacets.issue": 1,
+    "ComplianceIssue.countries": 1,
+    "Query.countryReport": REPORT_COST,
+}
+# The fields above that read with their connection's filter, and so scan with its search.
+FILTERED = frozenset(
+    {"FactoryConnection.totalCount", *(k for k in FIELD_COSTS if k.startswith("FactoryFacets."))}
+)
+
+
+class Measure(NamedTuple):
+    """An operation's worst case: the list items its response could hold, and its work in requests."""
+
+    nodes: int
+    cost: int
+
+    def __add__(self, other: Measure) -> Measure:  # type: ignore[override]
+        return Measure(self.nodes + other.nodes, self.cost + other.cost)
+
+    def times(self, items: int) -> Measure:
+        return Measure(self.nodes * items, self.cost * items)
+
+
+NOTHING = Measure(0, 0)
+
+
+class _Scope(NamedTuple):
+    """Where a selection is counted: in a connection of `page` items whose reads cost `scan`
+    times their requests, or (page None, scan 1) anywhere else."""
+
+    page: int | None = None
+    scan: int = 1
 
 
 class QueryTooComplex(PortalError):
@@ -106,53 +192,102 @@ def count_nodes(
     """The worst-case number of list items the operation's response could hold.
 
     `document` must have passed validation (unknown fields and fragments count nothing)."""
+    return measure(schema, document, operation_name, variables, list_sizes).nodes
+
+
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+    list_sizes: Mapping[str, int] | None = None,
+) -> Measure:
+    """The operation's worst-case nodes and its work cost in requests (at least 1), in one pass.
+
+    `document` must have passed validation (unknown fields and fragments count nothing)."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
+        return Measure(0, 1)
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
+        return Measure(0, 1)
     sizes = {**_introspection_sizes(schema), **LIST_SIZES, **(list_sizes or {})}
     variables = variables if isinstance(variables, Mapping) else {}
-    return _Counter(schema, document, operation, variables, sizes).selections(operation.selection_set, root, None)
+    counted = _Counter(schema, document, operation, variables, sizes).selections(operation.selection_set, root, _Scope())
+    return Measure(counted.nodes, max(counted.cost, 1))
 
 
 class NodeBudget(SchemaExtension):
-    """Refuses an operation whose worst case exceeds `max_nodes` (pass it as a factory:
-    `lambda: NodeBudget(max_nodes=...)`). `list_sizes` adds to or overrides `LIST_SIZES`."""
+    """Refuses an operation whose worst case exceeds `max_nodes`, or whose work exceeds
+    `max_cost` (pass it as a factory: `lambda: NodeBudget(max_nodes=...)`). `list_sizes` adds to
+    or overrides `LIST_SIZES`."""
 
-    def __init__(self, max_nodes: int = MAX_NODES, list_sizes: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, max_nodes: int = MAX_NODES, list_sizes: Mapping[str, int] | None = None, max_cost: int = MAX_COST
+    ) -> None:
         super().__init__()
         self.max_nodes = max_nodes
+        self.max_cost = max_cost
         self.list_sizes = dict(list_sizes or {})
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        # The server's configured budget travels on the request context (the schema is global).
+        # The server's configured budgets travel on the request context (the schema is global).
         max_nodes = getattr(context.context, "max_query_nodes", None) or self.max_nodes
+        max_cost = getattr(context.context, "max_query_cost", None) or self.max_cost
         # Execution begins only for documents that parsed and validated.
         if context.result is None and context.graphql_document is not None:
             try:
-                nodes = count_nodes(
+                counted = measure(
                     context.schema._schema, context.graphql_document, context.operation_name, context.variables,
                     self.list_sizes,
                 )
             except Exception:  # a bug here must not reach the client; depth and token limits still hold
-                log.exception("the node budget could not count this operation; it runs uncounted")
-                nodes = 0
-            if nodes > max_nodes:
-                context.result = ExecutionResult(data=None, errors=[too_complex(nodes, max_nodes)])
+                log.exception("the query budget could not count this operation; it runs uncounted")
+                counted = NOTHING
+            if over_budget(counted, max_nodes, max_cost):
+                context.result = ExecutionResult(data=None, errors=[too_complex(counted, max_nodes, max_cost)])
         yield
 
 
-def too_complex(nodes: int, max_nodes: int) -> GraphQLError:
-    details = {"nodes": nodes, "maxNodes": max_nodes}
-    refused = QueryTooComplex(
-        f"This query could return up to {nodes:,} nodes, {nodes - max_nodes:,} more than the limit of "
-        f"{max_nodes:,}. Ask for smaller pages (first) or fewer nested lists.",
-        **details,
-    )
+def over_budget(counted: Measure, max_nodes: int, max_cost: int) -> bool:
+    return counted.nodes > max_nodes or counted.cost > max_cost
+
+
+def too_complex(counted: Measure, max_nodes: int, max_cost: int) -> GraphQLError:
+    nodes, cost = counted
+    details: dict[str, int] = {}
+    reasons = []
+    if nodes > max_nodes:
+        details.update(nodes=nodes, maxNodes=max_nodes)
+        reasons.append(
+            f"could return up to {nodes:,} nodes, {nodes - max_nodes:,} more than the limit of {max_nodes:,}. "
+            "Ask for smaller pages (first) or fewer nested lists."
+        )
+    if cost > max_cost:
+        details.update(cost=cost, maxCost=max_cost)
+        reasons.append(
+            f"would cost {cost:,} requests (connections, counts, facets, searches and reports it may run), "
+            f"{cost - max_cost:,} more than the limit of {max_cost:,}. Ask for fewer aliases or nested "
+            "connections; for counts per issue, ask `facets { issue { value count } }` once."
+        )
+    refused = QueryTooComplex("This query " + " It also ".join(reasons), **details)
     return GraphQLError(refused.message, original_error=refused, extensions={"code": refused.code, **details})
+
+
+class TimedOut(PortalError):
+    code = TIMEOUT
+
+
+def timed_out(seconds: float) -> GraphQLError:
+    """The answer to an operation cancelled at the time budget (`PORTAL_REQUEST_SECONDS`)."""
+    seconds = int(seconds) if float(seconds).is_integer() else seconds  # 10, not 10.0
+    refused = TimedOut(
+        f"This operation ran longer than the limit of {seconds:g} seconds and was stopped. Ask for less at "
+        "once (fewer aliases, reports or nested connections), or try again later.",
+        maxSeconds=seconds,
+    )
+    return GraphQLError(refused.message, original_error=refused, extensions={"code": refused.code, "maxSeconds": seconds})
 
 
 class _Counter:
@@ -162,57 +297,91 @@ class _Counter:
     ) -> None:
         self.schema = schema
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        self.variables = variables
-        self.defaults = {d.variable.name.value: d.default_value for d in operation.variable_definitions or ()}
+        defaults = {
+            d.variable.name.value: value_from_ast_untyped(d.default_value)
+            for d in operation.variable_definitions or ()
+            if d.default_value is not None
+        }
+        # The values the operation runs with: those sent, else the variables' defaults.
+        self.variables = {**defaults, **variables}
         self.sizes = sizes
-        # A fragment's count depends only on the page it is spread in: count each once.
-        self.fragment_counts: dict[tuple[str, int | None], int] = {}
+        # A fragment's count depends only on the scope it is spread in: count each once.
+        self.fragment_counts: dict[tuple[str, _Scope], Measure] = {}
         self.spreading: set[str] = set()
 
-    def selections(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
-        """Nodes under one object of type `parent`; `page`: the `first` of the connection it is."""
+    def selections(self, selection_set: SelectionSetNode | None, parent: Any, scope: _Scope) -> Measure:
+        """What one object of type `parent` costs, in `scope`."""
         if selection_set is None:
-            return 0
-        total = 0
+            return NOTHING
+        total = NOTHING
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, page)
+                total += self.field(selection, parent, scope)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 on = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selections(selection.selection_set, on or parent, page)
+                total += self.selections(selection.selection_set, on or parent, scope)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.spread(selection.name.value, page)
+                total += self.spread(selection.name.value, scope)
         return total
 
-    def spread(self, name: str, page: int | None) -> int:
-        key = (name, page)
+    def spread(self, name: str, scope: _Scope) -> Measure:
+        key = (name, scope)
         if key not in self.fragment_counts:
             fragment = self.fragments.get(name)
             if fragment is None or name in self.spreading:  # validation refuses both
-                return 0
+                return NOTHING
             self.spreading.add(name)
             on = self.schema.get_type(fragment.type_condition.name.value)
-            self.fragment_counts[key] = self.selections(fragment.selection_set, on, page) if on else 0
+            self.fragment_counts[key] = self.selections(fragment.selection_set, on, scope) if on else NOTHING
             self.spreading.discard(name)
         return self.fragment_counts[key]
 
-    def field(self, node: FieldNode, parent: Any, page: int | None) -> int:
+    def field(self, node: FieldNode, parent: Any, scope: _Scope) -> Measure:
         definition = self.definition(parent, node.name.value)
         if definition is None:
-            return 0
+            return NOTHING
+        name = f"{parent.name}.{node.name.value}"
         output = definition.type
         if isinstance(output, GraphQLNonNull):
             output = output.of_type
         first = self.first(node, definition) if "first" in definition.args else None
+        own = FIELD_COSTS.get(name, 0) * (scope.scan if name in FILTERED else 1)
+        if first is not None and not isinstance(output, GraphQLList):
+            # A connection: one request per 100 nodes of its page, each a scan with a search;
+            # its lists hold `first` items each.
+            scan = SEARCH_COST if self.searches(node, definition) else 1
+            requests = max(1, -(-first // MAX_FIRST)) * scan
+            return Measure(0, own + requests) + self.selections(node.selection_set, get_named_type(output), _Scope(first, scan))
         if not isinstance(output, GraphQLList):
-            # A connection: its lists hold `first` items each.
-            return self.selections(node.selection_set, get_named_type(output), first)
-        below = self.selections(node.selection_set, get_named_type(output), None)
-        size = self.sizes.get(f"{parent.name}.{node.name.value}")
+            # An object (or a scalar), once: its lists are not the connection's, its reads are.
+            return Measure(0, own) + self.selections(node.selection_set, get_named_type(output), _Scope(None, scope.scan))
+        below = self.selections(node.selection_set, get_named_type(output), _Scope())
+        size = self.list_size(name, node)
         if size is None:
-            size = next((s for s in (first, page) if s is not None), UNKNOWN_LIST)
-        return size * (1 + below)
+            size = next((s for s in (first, scope.page) if s is not None), UNKNOWN_LIST)
+        return Measure(size, own) + below.times(size)
+
+    def list_size(self, name: str, node: FieldNode) -> int | None:
+        for argument in node.arguments or ():
+            bound = self.sizes.get(f"{name}({argument.name.value})")
+            if bound is not None and value_from_ast_untyped(argument.value, self.variables) not in (None, Undefined):
+                return bound
+        return self.sizes.get(name)
+
+    def searches(self, node: FieldNode, definition: GraphQLField) -> bool:
+        """Whether the connection's `filter` has a name search (the only filter that scans)."""
+        if "filter" not in definition.args:
+            return False
+        value = self.argument(node, definition, "filter")
+        return isinstance(value, Mapping) and bool(value.get("search"))
+
+    def argument(self, node: FieldNode, definition: GraphQLField, name: str) -> Any:
+        """An argument's value as the field would get it (its default when absent)."""
+        for argument in node.arguments or ():
+            if argument.name.value == name:
+                return value_from_ast_untyped(argument.value, self.variables)
+        return definition.args[name].default_value
 
     def definition(self, parent: Any, name: str) -> GraphQLField | None:
         if name == "__schema" and parent is self.schema.query_type:
@@ -223,22 +392,7 @@ class _Counter:
         return fields.get(name) if fields else None  # None too for __typename: a scalar
 
     def first(self, node: FieldNode, definition: GraphQLField) -> int:
-        value: Any = definition.args["first"].default_value
-        for argument in node.arguments or ():
-            if argument.name.value != "first":
-                continue
-            literal = argument.value
-            if isinstance(literal, VariableNode):
-                name = literal.name.value
-                if name in self.variables:
-                    value = self.variables[name]
-                else:
-                    default = self.defaults.get(name)
-                    value = value_from_ast_untyped(default) if default is not None else None
-            elif isinstance(literal, IntValueNode):
-                value = int(literal.value)
-            else:
-                value = None
+        value = self.argument(node, definition, "first")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):

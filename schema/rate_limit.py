@@ -8,10 +8,13 @@ next request is allowed, at least 1) and
 `{"errors": [{"message": ..., "extensions": {"code": "RATE_LIMITED", "retryAfter": N}}]}`;
 nothing reaches the application. `/healthz` is never limited; 0 turns the limit off.
 
-Tokens are not checked here (that needs the database), so a made-up token would be a fresh
-client every time. To stop that, the first request of a token the limiter does not know is also
-taken from its address's bucket: rotating tokens from one address gets no more requests than that
-address has, while each known token has its own allowance (users behind one NAT do not share).
+Only a valid token is a client of its own: a request with a token the limiter has not seen
+valid in the last minute is taken from its address's bucket first (so that a flood of invented
+tokens costs no database reads once the address is spent), then the token is checked
+(`authenticate`, one indexed read); a valid one gets its own bucket and is remembered for a
+minute, an unknown, revoked or malformed one stays charged to the address, every time. So
+rotating invented tokens from one address gets no more than that address has, while each real
+token has its own allowance (users behind one NAT do not share).
 
 The address is the ASGI client address. Behind a reverse proxy, run uvicorn with
 `--forwarded-allow-ips` naming the proxy (uvicorn trusts `X-Forwarded-For` from 127.0.0.1 only by
@@ -40,7 +43,7 @@ import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from ..domain.errors import RATE_LIMITED
@@ -49,6 +52,9 @@ from .asgi import bearer_token, send_json_error
 REQUESTS_PER_MINUTE = 600
 MAX_CLIENTS = 100_000
 EXEMPT = ("/healthz",)
+# How long a token found valid is charged to its own bucket without another check (a revoked
+# token keeps its own allowance, no access, this long at most).
+VALID_FOR = 60.0
 
 
 @dataclass(slots=True)
@@ -106,6 +112,7 @@ class RateLimit:
         app,
         requests_per_minute: int = REQUESTS_PER_MINUTE,
         *,
+        authenticate: Callable[[str], Awaitable[object | None]],
         exempt: Iterable[str] = EXEMPT,
         max_clients: int = MAX_CLIENTS,
         clock: Callable[[], float] = time.monotonic,
@@ -114,15 +121,21 @@ class RateLimit:
         self.requests_per_minute = requests_per_minute
         self.exempt = frozenset(exempt)
         self.buckets = TokenBuckets(requests_per_minute, max_clients=max_clients, clock=clock) if requests_per_minute > 0 else None
+        self.authenticate = authenticate
+        self.clock = clock
+        # Hashes of tokens found valid -> when; trusted for VALID_FOR seconds, least recent dropped first.
+        self.valid: OrderedDict[str, float] = OrderedDict()
+        self.max_clients = max_clients
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or self.buckets is None or scope.get("path") in self.exempt:
             return await self.app(scope, receive, send)
-        wait = self._admit(scope)
+        wait = await self._admit(scope)
         if wait is None:
             return await self.app(scope, receive, send)
         retry_after = max(1, math.ceil(wait))
         await send_json_error(
+            scope,
             send,
             429,
             f"Too many requests: at most {self.requests_per_minute} a minute per client. Retry in {retry_after} s.",
@@ -130,17 +143,31 @@ class RateLimit:
             [(b"retry-after", str(retry_after).encode())],
         )
 
-    def _admit(self, scope) -> float | None:
+    async def _admit(self, scope) -> float | None:
         address = client_address(scope)
         token = bearer_token(scope)
         if token is None:
             return self.buckets.take(address)
         key = "token:" + hashlib.sha256(token.encode()).hexdigest()
-        if not self.buckets.knows(key):
+        if not self._known_valid(key):
             wait = self.buckets.take(address)
-            if wait is not None:
+            if wait is not None or await self.authenticate(token) is None:
                 return wait
+            self._remember(key)
         return self.buckets.take(key)
+
+    def _known_valid(self, key: str) -> bool:
+        seen = self.valid.get(key)
+        if seen is None or self.clock() - seen > VALID_FOR:
+            self.valid.pop(key, None)
+            return False
+        return True
+
+    def _remember(self, key: str) -> None:
+        self.valid[key] = self.clock()
+        self.valid.move_to_end(key)
+        while len(self.valid) > self.max_clients:
+            self.valid.popitem(last=False)
 
 
 def client_address(scope) -> str:

@@ -25,7 +25,9 @@ from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
 from ..storage.hot_reads import HotReads
+from ..domain.labels import negotiate as negotiate_language
 from .asgi import graphql_request, header_map, read_body
+from .http import negotiate as negotiate_media_type
 
 # Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
 ERRORS_MARK = "graphql_errors"
@@ -94,7 +96,7 @@ class ResponseCache:
             self.entries.move_to_end(key)
             status, response_headers, response_body, etag = entry
             if etag in _if_none_match(headers):
-                return await _send(send, 304, [(b"etag", etag), (b"cache-control", PUBLIC_CACHE_CONTROL.encode())], b"")
+                return await _send(send, 304, _validators(etag), b"")
             return await _send(send, status, response_headers, response_body)
         if not _cacheable_request(scope, body):
             return await self.app(scope, receive, send)
@@ -142,13 +144,16 @@ def _cacheable_request(scope, body: bytes) -> bool:
 
 
 def _key(scope, headers: dict, body: bytes, version: int, today: str) -> tuple:
-    """What an answer depends on (a hit costs a dict lookup, no digest)."""
+    """Everything an anonymous answer depends on (a hit costs a dict lookup, no digest): the
+    request, the media type and language as negotiated (not the raw headers, so that clients
+    varying them do not churn the cache), the data and the day. Nothing else of the request is
+    read to answer it: URLs in answers come from configuration, never from `Host`."""
     return (
         scope["method"],
         scope.get("query_string", b""),
         body,
-        headers.get(b"accept", b""),
-        headers.get(b"accept-language", b""),
+        negotiate_media_type(headers.get(b"accept", b"").decode("latin-1")),
+        negotiate_language(headers.get(b"accept-language", b"").decode("latin-1") or None),
         version,
         today,
     )
@@ -167,11 +172,19 @@ def _if_none_match(headers: dict) -> list[bytes]:
     return [tag.strip() for tag in headers.get(b"if-none-match", b"").split(b",")]
 
 
+def _validators(etag: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers a 200 and a 304 of the same answer share (RFC 9110 §15.4.5). `Vary` names what
+    else the answer depends on: the cache key has them too."""
+    return [
+        (b"etag", etag),
+        (b"cache-control", PUBLIC_CACHE_CONTROL.encode()),
+        (b"vary", b"Accept, Accept-Language, Authorization"),
+    ]
+
+
 def _with_validators(headers: list[tuple[bytes, bytes]], etag: bytes) -> list[tuple[bytes, bytes]]:
     kept = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"cache-control", b"vary")]
-    # What else the answer depends on: the cache key has them too.
-    vary = (b"vary", b"Accept, Accept-Language, Authorization")
-    return [*kept, (b"etag", etag), (b"cache-control", PUBLIC_CACHE_CONTROL.encode()), vary]
+    return [*kept, *_validators(etag)]
 
 
 async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

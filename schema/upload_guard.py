@@ -1,107 +1,259 @@
-"""Limits on multipart uploads, enforced while the body streams in.
+"""GraphQL multipart requests (uploads), checked while the body streams in.
 
-Starlette's `request.form()` spools every uploaded file before any resolver runs, so a resolver
-checking sizes would be too late: this ASGI middleware parses the multipart stream as it passes
-(python-multipart, the parser Starlette itself uses) and stops the request with 413 as soon as a
-file grows past its limit or one file too many begins. Nothing reaches the resolvers then, and
-nothing is written.
+Starlette's `request.form()` reads a whole multipart body before any resolver runs, keeping every
+non-file field in memory and spooling every file, so checks in a resolver come too late. This
+ASGI layer stands in front and refuses, as a JSON GraphQL error and before the application
+reads further:
+
+- before reading anything: multipart from a client that is not signed in (401, UNAUTHENTICATED:
+  only suppliers upload), a missing or malformed boundary (400), a body that declares more bytes
+  than the largest allowed request (413);
+- as the body streams, whatever its framing (Content-Length or chunked): more bytes in all than
+  the largest allowed request (413); parts out of the order of the GraphQL multipart request
+  specification (`operations`, then `map`, then files: no other field, 400); `operations` that is
+  not one operation whose variables take an `Upload` (400: a multipart body is only for an
+  operation that uploads, so nobody can make us spool files for `{__typename}`); a `map` that is
+  not an object of lists of `variables.` paths, or names more files than allowed (400); a file
+  part that `map` does not name (400); a file or field past its size (413); a part header past
+  1 KB (400, e.g. a 10,000-character file name).
+
+Strawberry then parses a body that has all of these properties, so its own parsing cannot fail in
+ways it does not answer (a `map` of the wrong JSON type used to be a 500).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
+import orjson
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_named_type,
+    parse,
+)
+from graphql.utilities import get_operation_ast, type_from_ast
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..domain.errors import BAD_USER_INPUT
-from .asgi import drain, header_map, send_json_error
+from ..domain.errors import BAD_USER_INPUT, UNAUTHENTICATED
+from .asgi import bearer_token, drain, header_map, run_or_refuse, send_json_error
 
-# The non-file fields of a GraphQL multipart request (`operations`, `map`) are small.
-MAX_FIELD_BYTES = 1024 * 1024
+# `operations` is a GraphQL request like a JSON body; `map` names at most a few files.
+MAX_OPERATIONS_BYTES = 256 * 1024
+MAX_MAP_BYTES = 16 * 1024
+# One header line of a part (Content-Disposition with its file name, Content-Type).
+MAX_PART_HEADER_BYTES = 1024
+# After a refusal, read and drop this much of what the client still sends, so that it reads the
+# answer rather than a reset; past that the connection is closed.
+DRAIN_BYTES = 1024 * 1024
+# RFC 2046 §5.1.1: 1 to 70 characters from this set, not ending in a space.
+_BOUNDARY = re.compile(rb"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+UPLOAD_SCALAR = "Upload"
 
 
 @dataclass(frozen=True)
 class UploadLimits:
     max_files: int
     max_file_bytes: int
+    max_operations_bytes: int = MAX_OPERATIONS_BYTES
 
     @property
     def max_body_bytes(self) -> int:
-        return self.max_files * self.max_file_bytes + 4 * MAX_FIELD_BYTES
+        """The largest request allowed: every file full, both fields full, and room for the
+        parts' headers and boundaries."""
+        return self.max_files * (self.max_file_bytes + 4 * MAX_PART_HEADER_BYTES) + self.max_operations_bytes + MAX_MAP_BYTES + 8192
 
 
-class TooLarge(Exception):
+class Refused(Exception):
     # Deliberately not a ValueError: strawberry would turn that into a plain 400.
-    def __init__(self, message: str, **details) -> None:
+    def __init__(self, status: int, message: str, code: str = BAD_USER_INPUT, **details) -> None:
         super().__init__(message)
+        self.status = status
         self.message = message
+        self.code = code
         self.details = details
 
 
-class _PartWatcher:
-    """python-multipart callbacks that count files and bytes per part."""
+def too_large(message: str, **details) -> Refused:
+    return Refused(413, message, **details)
 
-    def __init__(self, limits: UploadLimits) -> None:
+
+def malformed(message: str) -> Refused:
+    return Refused(400, message)
+
+
+def takes_upload(schema: GraphQLSchema, operations: bytes) -> bool:
+    """True when `operations` is one GraphQL request whose operation declares a variable of a
+    type that holds an `Upload` (directly, in a list, or in an input object)."""
+    try:
+        request = orjson.loads(operations)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+        return False
+    name = request.get("operationName")
+    return _declares_upload(schema, request["query"], name if isinstance(name, str) and name else None)
+
+
+@lru_cache(maxsize=256)
+def _declares_upload(schema: GraphQLSchema, query: str, operation_name: str | None) -> bool:
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False
+    if not isinstance(operation, OperationDefinitionNode):
+        return False
+    for definition in operation.variable_definitions or ():
+        variable_type = type_from_ast(schema, definition.type)
+        if variable_type is not None and _holds_upload(get_named_type(variable_type), set()):
+            return True
+    return False
+
+
+def _holds_upload(named, seen: set) -> bool:
+    if named.name == UPLOAD_SCALAR:
+        return True
+    if isinstance(named, GraphQLInputObjectType) and named.name not in seen:
+        seen.add(named.name)
+        return any(_holds_upload(get_named_type(field.type), seen) for field in named.fields.values())
+    return False
+
+
+def files_of(map_bytes: bytes, max_files: int) -> frozenset[str]:
+    """The part names a well-formed `map` gives files to."""
+    try:
+        mapping = orjson.loads(map_bytes)
+    except orjson.JSONDecodeError:
+        raise malformed("`map` must be JSON.") from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(paths, list) and paths and all(isinstance(p, str) and p.startswith("variables.") for p in paths)
+        for paths in mapping.values()
+    ):
+        raise malformed('`map` must be an object of lists of variable paths, e.g. {"0": ["variables.file"]}.')
+    if len(mapping) > max_files:
+        raise too_large(f"At most {max_files} files per request.", maxFiles=max_files)
+    return frozenset(mapping)
+
+
+class _Parts:
+    """python-multipart callbacks: checks each part as it streams by (order, names, sizes)."""
+
+    def __init__(self, limits: UploadLimits, schema: GraphQLSchema) -> None:
         self.limits = limits
-        self.files = 0
-        self.part_bytes = 0
+        self.schema = schema
+        self.index = -1  # of the current part
+        self.name = b""
         self.is_file = False
+        self.size = 0
+        self.field = bytearray()  # operations or map, while they stream
+        self.mapped: frozenset[str] = frozenset()
+        self.files = 0
         self.header_field = b""
         self.header_value = b""
-        self.failure: TooLarge | None = None
+        self.failure: Refused | None = None
 
     def callbacks(self) -> dict:
         return {
             "on_part_begin": self.on_part_begin,
             "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
             "on_header_field": self.on_header_field,
             "on_header_value": self.on_header_value,
             "on_header_end": self.on_header_end,
             "on_headers_finished": self.on_headers_finished,
         }
 
+    def fail(self, refused: Refused) -> None:
+        if self.failure is None:
+            self.failure = refused
+
     def on_part_begin(self) -> None:
-        self.part_bytes = 0
-        self.is_file = False
+        self.index += 1
+        self.name, self.is_file, self.size = b"", False, 0
+        self.field.clear()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self.header_field += data[start:end]
+        self._check_header()
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         self.header_value += data[start:end]
+        self._check_header()
+
+    def _check_header(self) -> None:
+        if len(self.header_field) + len(self.header_value) > MAX_PART_HEADER_BYTES:
+            self.fail(malformed(f"A part's header is longer than {MAX_PART_HEADER_BYTES} bytes."))
 
     def on_header_end(self) -> None:
         if self.header_field.lower() == b"content-disposition":
             _, options = parse_options_header(self.header_value)
+            self.name = options.get(b"name", b"")
             self.is_file = b"filename" in options
         self.header_field = self.header_value = b""
 
     def on_headers_finished(self) -> None:
-        if self.is_file:
-            self.files += 1
-            if self.files > self.limits.max_files:
-                self._fail(f"At most {self.limits.max_files} files per request.", maxFiles=self.limits.max_files)
+        expected = {0: b"operations", 1: b"map"}.get(self.index)
+        if expected is not None:
+            if self.name != expected or self.is_file:
+                self.fail(malformed("A GraphQL multipart request begins with the fields `operations`, then `map`."))
+            return
+        if not self.is_file or self.name.decode("latin-1") not in self.mapped:
+            self.fail(malformed("After `operations` and `map`, only files that `map` names may follow."))
+            return
+        self.files += 1
+        if self.files > self.limits.max_files:
+            self.fail(too_large(f"At most {self.limits.max_files} files per request.", maxFiles=self.limits.max_files))
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        self.part_bytes += end - start
-        limit = self.limits.max_file_bytes if self.is_file else MAX_FIELD_BYTES
-        if self.part_bytes > limit:
-            what = "A file" if self.is_file else "A form field"
-            self._fail(f"{what} is larger than {limit} bytes.", maxFileBytes=limit)
+        self.size += end - start
+        if self.index >= 2:
+            if self.size > self.limits.max_file_bytes:
+                limit = self.limits.max_file_bytes
+                self.fail(too_large(f"A file is larger than {limit} bytes.", maxFileBytes=limit))
+            return
+        limit = self.limits.max_operations_bytes if self.index == 0 else MAX_MAP_BYTES
+        if self.size > limit:
+            self.fail(too_large(f"The field `{self.name.decode('latin-1')}` is larger than {limit} bytes.", maxFieldBytes=limit))
+            return
+        self.field += data[start:end]
 
-    def _fail(self, message: str, **details) -> None:
-        if self.failure is None:
-            self.failure = TooLarge(message, **details)
+    def on_part_end(self) -> None:
+        if self.failure is not None:
+            return
+        if self.index == 0 and not takes_upload(self.schema, bytes(self.field)):
+            self.fail(malformed("A multipart request is only for an operation that uploads files; send JSON instead."))
+        elif self.index == 1:
+            try:
+                self.mapped = files_of(bytes(self.field), self.limits.max_files)
+            except Refused as refused:
+                self.fail(refused)
+
+    def finish(self) -> None:
+        """At the end of the body: it must have held both fields (files may be absent)."""
+        if self.failure is None and self.index < 1:
+            self.fail(malformed("A GraphQL multipart request needs the fields `operations` and `map`."))
 
 
 class UploadGuard:
-    def __init__(self, app, limits: UploadLimits) -> None:
+    """`authenticate(token)` is the principal of a bearer token, or None."""
+
+    def __init__(
+        self,
+        app,
+        limits: UploadLimits,
+        schema: GraphQLSchema,
+        authenticate: Callable[[str | None], Awaitable[object | None]],
+    ) -> None:
         self.app = app
         self.limits = limits
-
-    @staticmethod
-    async def _refuse(send, refused: TooLarge) -> None:
-        await send_json_error(send, 413, refused.message, {"code": BAD_USER_INPUT, **refused.details})
+        self.schema = schema
+        self.authenticate = authenticate
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -110,38 +262,60 @@ class UploadGuard:
         content_type, options = parse_options_header(headers.get(b"content-type", b""))
         if content_type != b"multipart/form-data":
             return await self.app(scope, receive, send)
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limits.max_body_bytes:
-            return await self._refuse(send, TooLarge("The request body is too large.", maxBodyBytes=self.limits.max_body_bytes))
-        boundary = options.get(b"boundary")
-        if not boundary:
-            return await self.app(scope, receive, send)
+        try:
+            parser = await self._admit(scope, headers, options)
+        except Refused as refused:
+            await drain(receive, DRAIN_BYTES)
+            return await _refuse(scope, send, refused)
 
-        watcher = _PartWatcher(self.limits)
-        parser = MultipartParser(boundary, watcher.callbacks())
-        started = False
-        body_complete = False
+        parts, seen, complete = parser.parts, 0, False
 
         async def guarded_receive():
-            nonlocal body_complete
+            nonlocal seen, complete
             message = await receive()
             if message["type"] == "http.request":
-                body_complete = not message.get("more_body", False)
-                parser.write(message.get("body", b""))
-                if watcher.failure is not None:
-                    raise watcher.failure
+                chunk = message.get("body", b"")
+                seen += len(chunk)
+                complete = not message.get("more_body", False)
+                if seen > self.limits.max_body_bytes:
+                    parts.fail(too_large("The request body is too large.", maxBodyBytes=self.limits.max_body_bytes))
+                else:
+                    try:
+                        parser.write(chunk)
+                    except MultipartParseError:
+                        parts.fail(malformed("The multipart body is malformed."))
+                    if complete:
+                        parts.finish()
+                if parts.failure is not None:
+                    raise parts.failure
             return message
 
-        async def tracking_send(message):
-            nonlocal started
-            started = True
-            await send(message)
+        async def refuse(refused: Refused) -> None:
+            if not complete:
+                await drain(receive, DRAIN_BYTES)
+            await _refuse(scope, send, refused)
 
-        try:
-            await self.app(scope, guarded_receive, tracking_send)
-        except TooLarge as refused:
-            if started:
-                raise
-            if not body_complete:
-                await drain(receive, self.limits.max_body_bytes)
-            await self._refuse(send, refused)
+        await run_or_refuse(self.app, scope, guarded_receive, send, Refused, refuse)
+
+    async def _admit(self, scope, headers: dict, options: dict) -> _Parser:
+        """The checks that need no byte of the body."""
+        if await self.authenticate(bearer_token(scope)) is None:
+            raise Refused(401, "Uploads need a signed-in user: send `Authorization: Bearer <token>`.", UNAUTHENTICATED)
+        boundary = options.get(b"boundary", b"")
+        if not _BOUNDARY.fullmatch(boundary):
+            raise malformed("A multipart body needs a boundary of 1 to 70 characters (RFC 2046).")
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limits.max_body_bytes:
+            raise too_large("The request body is too large.", maxBodyBytes=self.limits.max_body_bytes)
+        return _Parser(boundary, _Parts(self.limits, self.schema))
+
+
+class _Parser(MultipartParser):
+    def __init__(self, boundary: bytes, parts: _Parts) -> None:
+        super().__init__(boundary, parts.callbacks())
+        self.parts = parts
+
+
+async def _refuse(scope, send, refused: Refused) -> None:
+    extra = [(b"www-authenticate", b"Bearer")] if refused.status == 401 else []
+    await send_json_error(scope, send, refused.status, refused.message, {"code": refused.code, **refused.details}, extra)

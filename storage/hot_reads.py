@@ -5,7 +5,9 @@ read-only connection per process. Such a read takes microseconds, while an `Asyn
 aiosqlite hands every statement to a worker thread and back, which cost about 0.2 ms per
 request, more than the rest of a cached answer. A connection in autocommit mode starts a fresh
 read transaction with each statement, so it sees every commit of any process (WAL lets readers
-and the writer go on together). On PostgreSQL the statements run on the async engine as usual.
+and the writer go on together). On PostgreSQL the statements run on the async engine as usual,
+and so do statements that scan the table (`public_reads.SCANS`: a name search), which would hold
+the loop, and every other request, for as long as they run.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
+from .public_reads import SCANS
 from .tables import DataVersionRow
 
 DATA_VERSION_SQL = "SELECT version FROM data_version WHERE id = 1"
@@ -68,7 +71,9 @@ class HotReads:
         return version or 0
 
     async def rows(self, statement: Executable, parameters: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
-        if self.sqlite_file is not None:
+        # A scan (a name search: milliseconds at 20,000 factories, for every alias of a query)
+        # would stop the loop, and every other request with it: it goes through the driver's thread.
+        if self.sqlite_file is not None and not statement.get_execution_options().get(SCANS):
             return self._sqlite().execute(statement, parameters).all()
         async with self.engine.connect() as connection:
             return (await connection.execute(statement, parameters)).all()

@@ -103,7 +103,7 @@ def _conditions(f: FactoryFilter, today: date) -> list[ColumnElement[bool]]:
         conditions.append(_non_compliant_on(f.non_compliant_on))
     if f.modalities:
         conditions.append(row.modality.in_(f.modalities))
-    if f.search and fold(f.search):
+    if _searches(f):
         conditions.append(row.name_key.like(f"%{_escape_like(fold(f.search))}%", escape="\\"))
     if f.assessed_since is not None:
         conditions.append(row.latest_date >= f.assessed_since)
@@ -134,7 +134,7 @@ def page_statement(columns: Select, f: FactoryFilter, order: FactoryOrder, after
     if after is not None:
         conditions.append(key < tuple_(*after) if order.descending else key > tuple_(*after))
     direction = (column.desc(), PublicFactoryRow.factory_pk.desc()) if order.descending else (column, PublicFactoryRow.factory_pk)
-    return columns.where(and_(*conditions)).order_by(*direction).limit(limit)
+    return _scanning(columns.where(and_(*conditions)).order_by(*direction).limit(limit), f)
 
 
 def keyset_parameters(order: FactoryOrder) -> tuple[tuple[BindParameter, BindParameter], BindParameter]:
@@ -157,7 +157,20 @@ def sort_column(order: FactoryOrder):
 
 
 def count_statement(f: FactoryFilter, today: date) -> Select:
-    return select(func.count()).select_from(PublicFactoryRow).where(and_(*_conditions(f, today)))
+    return _scanning(select(func.count()).select_from(PublicFactoryRow).where(and_(*_conditions(f, today))), f)
+
+
+# An execution option on statements that scan every public factory: a name search (LIKE
+# '%...%' uses no index). `storage.hot_reads` runs those off the event loop.
+SCANS = "portal_scans"
+
+
+def _searches(f: FactoryFilter) -> bool:
+    return bool(f.search and fold(f.search))
+
+
+def _scanning(statement: Select, f: FactoryFilter) -> Select:
+    return statement.execution_options(**{SCANS: True}) if _searches(f) else statement
 
 
 def _position_value(value: Any) -> Any:

@@ -321,3 +321,21 @@ async def attachment_and_response(
 async def hashes_in_use(session: AsyncSession, sha256s: Sequence[str]) -> set[str]:
     rows = await session.exec(select(AttachmentRow.sha256).where(AttachmentRow.sha256.in_(list(sha256s))).distinct())
     return set(rows.scalars())
+
+
+async def posted_since(session: AsyncSession, factory_pk: int, since: datetime, *, lock: bool = False) -> list[datetime]:
+    """When the factory's responses posted since `since` were posted, oldest first.
+
+    `lock` (in a write transaction): the factory's row is locked first, so that concurrent
+    submissions of one factory, in any process, count one after the other (PostgreSQL's
+    `FOR UPDATE`; SQLite's writer holds the whole database already, and SQLAlchemy leaves the
+    clause out there).
+    """
+    if lock:
+        await session.exec(select(FactoryRow.pk).where(FactoryRow.pk == factory_pk).with_for_update())
+    rows = await session.exec(
+        select(ResponseRow.posted_at)
+        .where(ResponseRow.factory_pk == factory_pk, ResponseRow.posted_at >= since)
+        .order_by(ResponseRow.posted_at)
+    )
+    return list(rows.scalars())

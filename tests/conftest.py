@@ -138,3 +138,39 @@ async def load(sessions):
         return await import_document(sessions, document, actor=actor, correction_reason=correction_reason)
 
     return load
+
+
+class People:
+    """Bearer tokens of the users of `people`, by attribute."""
+
+    def __init__(self, **tokens: str) -> None:
+        self.__dict__.update(tokens)
+
+
+@pytest.fixture
+async def people(api, load, sessions) -> People:
+    """Two public factories of Cambodia, KH-A and KH-B, with suppliers, moderators and a steward."""
+    from exports import base_document, factory_with_history, merge
+
+    from transparency_portal.domain.moderation import Role
+    from transparency_portal.workflows.users import add_user
+
+    await load(
+        merge(
+            base_document(),
+            factory_with_history("KH-A", "Alpha Garments (test)"),
+            factory_with_history("KH-B", "Beta Garments (test)"),
+        )
+    )
+
+    async def token(role: Role, name: str, factory: str | None = None) -> str:
+        return (await add_user(sessions, name=name, role=role, factory_source_id=factory)).token
+
+    return People(
+        alpha=await token(Role.SUPPLIER, "Alpha Supplier", "KH-A"),
+        alpha2=await token(Role.SUPPLIER, "Alpha Colleague", "KH-A"),
+        beta=await token(Role.SUPPLIER, "Beta Supplier", "KH-B"),
+        mod1=await token(Role.MODERATOR, "Moderator One"),
+        mod2=await token(Role.MODERATOR, "Moderator Two"),
+        steward=await token(Role.STEWARD, "Steward"),
+    )

@@ -7,7 +7,7 @@ transaction: two moderators can never both decide one response.
 
 from __future__ import annotations
 
-import asyncio
+import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..domain.access import NOT_YOURS, Principal, require_factory, require_role
-from ..domain.errors import BadUserInput, Conflict, Forbidden, NotFound
+from ..domain.errors import RATE_LIMITED, BadUserInput, Conflict, Forbidden, NotFound, PortalError
 from ..domain.moderation import (
     EVENT_OF_ACTION,
     Action,
@@ -35,7 +35,7 @@ from ..storage.db import Sessions, write_transaction
 from ..storage.projection import bump_data_version
 from ..storage.public_reads import visible
 from ..storage.tables import AssessmentRow, AttachmentRow, CountryRow, PublicFactoryRow, ResponseFlagRow, ResponseRow
-from .attachments import CleanFile, FileStore, clean
+from .attachments import CleanFile, FileStore, clean_in_turn
 from .screening import screen, severity
 
 MAX_NOTE = 2000
@@ -52,6 +52,19 @@ class Limits:
     max_files: int = 5
     max_file_bytes: int = 10 * 1024 * 1024
     claim: timedelta = timedelta(minutes=15)
+    # Files cleaned at once in this process (workflows/attachments.py: clean_in_turn).
+    max_decodes: int = 2
+    # Responses one factory may submit in any 24 hours; 0: no quota.
+    responses_per_day: int = 20
+
+
+QUOTA_WINDOW = timedelta(hours=24)
+
+
+class QuotaExceeded(PortalError):
+    """A factory has submitted as many responses as its quota allows in the window."""
+
+    code = RATE_LIMITED
 
 
 def _now() -> datetime:
@@ -73,7 +86,12 @@ async def submit_response(
     uploads: Sequence[Upload],
     limits: Limits,
 ) -> ResponseRecord:
-    """A supplier answers its factory's current published assessment, or one finding of it."""
+    """A supplier answers its factory's current published assessment, or one finding of it.
+
+    Files are decoded only once the supplier is known to own the assessment (and within its
+    quota): the checks run on a read first, then the files are cleaned, then the write
+    transaction checks everything again, since anything may have changed meanwhile.
+    """
     principal = require_role(principal, Role.SUPPLIER)
     text = text.strip()
     if len(text) > MAX_TEXT:
@@ -88,28 +106,20 @@ async def submit_response(
                 f"{upload.filename!r} is larger than {limits.max_file_bytes} bytes.",
                 argument="attachments", max=limits.max_file_bytes,
             )
-    # Cleaning decodes images: CPU work, off the event loop. A refused file stops everything
-    # before anything is written.
-    files = [await asyncio.to_thread(clean, u.data, u.filename) for u in uploads]
+    if uploads:
+        async with sessions() as session:
+            now = _now()
+            assessment, _public = await _answerable(session, principal, assessment_id, question_id, now)
+            await _within_quota(session, assessment.factory_pk, now, limits.responses_per_day)
+    # A refused file stops everything before anything is written.
+    files = [await clean_in_turn(u.data, u.filename, at_once=limits.max_decodes) for u in uploads]
 
-    now = _now()
+    now = _now()  # cleaning may have waited its turn
     created: list[Path] = []
     try:
         async with write_transaction(sessions) as session:
-            assessment = (
-                await session.exec(select(AssessmentRow).where(AssessmentRow.source_id == assessment_id))
-            ).scalar_one_or_none()
-            require_factory(principal, assessment.factory_pk if assessment else None)
-            current = await session.exec(
-                select(PublicFactoryRow).where(PublicFactoryRow.factory_pk == assessment.factory_pk, visible(now.date()))
-            )
-            public = current.scalar_one_or_none()
-            if public is None or public.latest_assessment != assessment_id:
-                raise Conflict("Only the factory's current published assessment can be answered.", argument="assessmentId")
-            if question_id is not None:
-                findings = PublicFactory.assessment_from_document(public.document).findings
-                if question_id not in {f.question_id for f in findings}:
-                    raise BadUserInput("That finding is not one of this assessment's public findings.", argument="findingId")
+            assessment, public = await _answerable(session, principal, assessment_id, question_id, now)
+            await _within_quota(session, assessment.factory_pk, now, limits.responses_per_day, lock=True)
             languages = (
                 await session.exec(select(CountryRow.languages).where(CountryRow.code == public.country_code))
             ).scalar_one()
@@ -149,6 +159,47 @@ async def submit_response(
         raise
     async with sessions() as session:
         return (await repo.records_by_public_id(session, [public_id]))[public_id]
+
+
+async def _answerable(
+    session, principal: Principal, assessment_id: str, question_id: str | None, now: datetime
+) -> tuple[AssessmentRow, PublicFactoryRow]:
+    """The assessment, if it is the principal's factory's current one (and the finding one of
+    its public findings); FORBIDDEN for another factory's or an unknown id, else CONFLICT."""
+    assessment = (
+        await session.exec(select(AssessmentRow).where(AssessmentRow.source_id == assessment_id))
+    ).scalar_one_or_none()
+    require_factory(principal, assessment.factory_pk if assessment else None)
+    current = await session.exec(
+        select(PublicFactoryRow).where(PublicFactoryRow.factory_pk == assessment.factory_pk, visible(now.date()))
+    )
+    public = current.scalar_one_or_none()
+    if public is None or public.latest_assessment != assessment_id:
+        raise Conflict("Only the factory's current published assessment can be answered.", argument="assessmentId")
+    if question_id is not None:
+        findings = PublicFactory.assessment_from_document(public.document).findings
+        if question_id not in {f.question_id for f in findings}:
+            raise BadUserInput("That finding is not one of this assessment's public findings.", argument="findingId")
+    return assessment, public
+
+
+async def _within_quota(session, factory_pk: int, now: datetime, per_day: int, *, lock: bool = False) -> None:
+    """RATE_LIMITED when the factory has posted `per_day` responses in the last 24 hours,
+    saying when the oldest of those leaves the window."""
+    if not per_day:
+        return
+    posted = await repo.posted_since(session, factory_pk, now - QUOTA_WINDOW, lock=lock)
+    if len(posted) < per_day:
+        return
+    # The moment enough of them have left the window for one more.
+    retry_at = posted[len(posted) - per_day] + QUOTA_WINDOW
+    raise QuotaExceeded(
+        f"This factory has submitted {len(posted)} responses in the last 24 hours, the most allowed "
+        f"({per_day}); it can submit again from {retry_at:%Y-%m-%d %H:%M:%S} UTC.",
+        limit=per_day,
+        retryAt=retry_at.isoformat(),
+        retryAfter=max(1, math.ceil((retry_at - now).total_seconds())),
+    )
 
 
 async def _discard_unreferenced(sessions: Sessions, store: FileStore, created: list[Path], files: list[CleanFile]) -> None:

@@ -18,6 +18,11 @@ from ..storage.tables import FactoryRow, TokenRow, UserRow
 TOKEN_PREFIX = "tp_"
 
 
+# Ten years: a token meant to outlive that should be no token at all (and past about 2.9 million
+# days the expiry date overflows).
+MAX_VALID_DAYS = 3650
+
+
 def token_hash(token: str) -> str:
     # Tokens are 256 random bits: a plain SHA-256 is enough, no slow password hash needed.
     return hashlib.sha256(token.encode()).hexdigest()
@@ -40,8 +45,8 @@ async def add_user(
         raise BadUserInput("A user needs a name.", argument="name")
     if (role is Role.SUPPLIER) != (factory_source_id is not None):
         raise BadUserInput("A supplier needs --factory, and only a supplier may have one.", argument="factory")
-    if valid_days is not None and valid_days <= 0:
-        raise BadUserInput("--valid-days must be positive.", argument="valid-days")
+    if valid_days is not None and not 0 < valid_days <= MAX_VALID_DAYS:
+        raise BadUserInput(f"--valid-days must be between 1 and {MAX_VALID_DAYS}.", argument="valid-days")
     now = datetime.now(UTC)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = now + timedelta(days=valid_days) if valid_days else None

@@ -130,6 +130,10 @@ async def test_users_get_a_token_once_and_revoking_stops_it(tmp_path, env):
     assert unknown.returncode == 1 and "NOPE" in unknown.stderr
     assert portal(env, "users", "add", "--role", "supplier", "--name", "No Factory").returncode == 1
     assert portal(env, "users", "add", "--role", "moderator", "--factory", factory_id, "--name", "Y").returncode == 1
+    for days in ("99999999", "0"):
+        absurd = portal(env, "users", "add", "--role", "moderator", "--name", "Z", "--valid-days", days)
+        assert absurd.returncode == 1 and "--valid-days must be between 1 and 3650" in absurd.stderr
+        assert "Traceback" not in absurd.stderr
 
     engine = make_engine(env["PORTAL_DATABASE_URL"].replace("sqlite://", "sqlite+aiosqlite://"))
     sessions = make_sessions(engine)

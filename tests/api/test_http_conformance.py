@@ -318,10 +318,14 @@ async def test_get_queries_and_variables(api, accept):
 
 
 @sqlite_only
-async def test_multipart_operations_must_be_an_object(api):
+async def test_multipart_operations_must_be_an_object(api, sessions):
+    from transparency_portal.domain.moderation import Role
+    from transparency_portal.workflows.users import add_user
+
+    token = (await add_user(sessions, name="Moderator", role=Role.MODERATOR)).token
     response = await api.client.post(
         "/graphql", data={"operations": '"a string"', "map": "{}"}, files={"0": ("a.txt", b"x", "text/plain")},
-        headers={"accept": GR},
+        headers={"accept": GR, "authorization": f"Bearer {token}"},
     )
     assert response.status_code == 400, response.text
     assert _media_type(response) == GR and _codes(response) == ["BAD_USER_INPUT"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import json
 
 import httpx
@@ -22,7 +23,9 @@ from transparency_portal.schema import app as app_module
 from transparency_portal.schema.body_limit import BodyLimit
 from transparency_portal.schema.limits import MAX_NODES, NodeBudget, count_nodes
 from transparency_portal.schema.rate_limit import RateLimit, TokenBuckets
-from transparency_portal.storage.db import make_engine
+from transparency_portal.domain.moderation import Role
+from transparency_portal.storage.db import make_engine, make_sessions
+from transparency_portal.workflows.users import add_user, authenticate
 from transparency_portal.storage.migrate import upgrade
 
 GRAPHQL = app_module.schema._schema
@@ -198,10 +201,28 @@ async def statuses(client, count: int, path: str = "/graphql", **headers) -> lis
     return out
 
 
+async def real_tokens(settings, *names: str) -> list[str]:
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    try:
+        return [(await add_user(sessions, name=name, role=Role.MODERATOR)).token for name in names]
+    finally:
+        await engine.dispose()
+
+
+def limited(settings, requests_per_minute: int):
+    sessions = make_sessions(make_engine(settings.database_url))
+    return RateLimit(
+        app_module.create_app(settings), requests_per_minute=requests_per_minute,
+        authenticate=functools.partial(authenticate, sessions),
+    )
+
+
 async def test_the_sixth_request_in_a_minute_is_429_with_retry_after(plain_settings):
-    app = RateLimit(app_module.create_app(plain_settings), requests_per_minute=5)
+    alice_token, bob_token = await real_tokens(plain_settings, "Alice", "Bob")
+    app = limited(plain_settings, 5)
     async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        alice = as_client(token="ptk_alice", address="10.0.0.1")
+        alice = as_client(token=alice_token, address="10.0.0.1")
         assert await statuses(client, 5, **alice) == [200] * 5
         refused = await client.post("/graphql", json=TYPENAME, headers=alice)
         assert refused.status_code == 429
@@ -213,7 +234,7 @@ async def test_the_sixth_request_in_a_minute_is_429_with_retry_after(plain_setti
         assert "at most 5 a minute" in error["message"]
 
         # Another token from the same address has its own allowance.
-        assert await statuses(client, 5, **as_client(token="ptk_bob", address="10.0.0.1")) == [200] * 5
+        assert await statuses(client, 5, **as_client(token=bob_token, address="10.0.0.1")) == [200] * 5
         # /healthz is never limited.
         assert await statuses(client, 12, "/healthz", **alice) == [200] * 12
 
@@ -229,8 +250,30 @@ async def test_the_sixth_request_in_a_minute_is_429_with_retry_after(plain_setti
         assert made_up == [200] * 3 + [429] * 2
 
 
+async def test_invented_tokens_are_charged_to_the_address_every_time(plain_settings):
+    """One address rotating invented tokens gets the address's allowance, not one per token;
+    a repeated invented token is no client of its own either."""
+    [real] = await real_tokens(plain_settings, "Real")
+    app = limited(plain_settings, 5)
+    async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        fresh = [
+            (await client.post("/graphql", json=TYPENAME, headers=as_client(token=f"ptk_x{n}", address="10.0.1.1"))).status_code
+            for n in range(8)
+        ]
+        assert fresh == [200] * 5 + [429] * 3
+        # Two invented tokens, each used again and again: no bucket of their own.
+        alternating = [
+            (await client.post("/graphql", json=TYPENAME, headers=as_client(token=f"ptk_{n % 2}", address="10.0.1.2"))).status_code
+            for n in range(10)
+        ]
+        assert alternating == [200] * 5 + [429] * 5
+        # A real token from the spent address still has its own allowance (its first request
+        # is also taken from the address: from a fresh one here).
+        assert await statuses(client, 5, **as_client(token=real, address="10.0.1.3")) == [200] * 5
+
+
 async def test_zero_turns_the_rate_limit_off(plain_settings):
-    app = RateLimit(app_module.create_app(plain_settings), requests_per_minute=0)
+    app = limited(plain_settings, 0)
     async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         assert await statuses(client, 30) == [200] * 30
 
@@ -297,13 +340,13 @@ async def test_request_bodies_over_the_cap_are_413(plain_settings):
         sent = await _call(app, [b"x" * 600, b"x" * 600], headers=[(b"content-length", b"10")])
         assert sent[0]["status"] == 413
 
-        # Multipart bodies are left to the upload guard.
+        # Multipart bodies are left to the upload guard (which refuses anonymous ones: 401, not 413).
         multipart = await client.post(
             "/graphql",
             data={"operations": json.dumps({"query": "{ __typename }"}), "map": "{}"},
             files={"0": ("big.bin", b"x" * 280_000, "application/octet-stream")},
         )
-        assert multipart.status_code == 200 and multipart.json() == {"data": {"__typename": "Query"}}
+        assert multipart.status_code == 401 and multipart.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def _echo_length(scope, receive, send):

@@ -10,13 +10,11 @@ from ids import gid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from exports import all_compliant, assessment, base_document, factory_with_history, merge
+from exports import all_compliant, assessment, merge
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from transparency_portal.domain.moderation import Role
 from transparency_portal.storage.tables import AttachmentRow, ResponseEventRow, ResponseRow
-from transparency_portal.workflows.users import add_user
 
 SUBMIT = """mutation($input: SubmitResponseInput!) { submitResponse(input: $input) {
   id state version text postedAt attachments { url contentType size } finding { id } } }"""
@@ -40,32 +38,8 @@ A, B = gid("Factory", "KH-A"), gid("Factory", "KH-B")
 A2, B2 = gid("Assessment", "KH-A-A2"), gid("Assessment", "KH-B-A2")
 
 
-class People:
-    def __init__(self, **tokens: str) -> None:
-        self.__dict__.update(tokens)
-
-
 @pytest.fixture
-async def world(api, load, sessions):
-    await load(
-        merge(
-            base_document(),
-            factory_with_history("KH-A", "Alpha Garments (test)"),
-            factory_with_history("KH-B", "Beta Garments (test)"),
-        )
-    )
-
-    async def token(role: Role, name: str, factory: str | None = None) -> str:
-        return (await add_user(sessions, name=name, role=role, factory_source_id=factory)).token
-
-    people = People(
-        alpha=await token(Role.SUPPLIER, "Alpha Supplier", "KH-A"),
-        alpha2=await token(Role.SUPPLIER, "Alpha Colleague", "KH-A"),
-        beta=await token(Role.SUPPLIER, "Beta Supplier", "KH-B"),
-        mod1=await token(Role.MODERATOR, "Moderator One"),
-        mod2=await token(Role.MODERATOR, "Moderator Two"),
-        steward=await token(Role.STEWARD, "Steward"),
-    )
+async def world(api, people):
     return api, people
 
 
