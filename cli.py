@@ -129,7 +129,7 @@ def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .schema.app import create_app
+    from .schema.http.app import create_app
 
     asyncio.run(_migrate(settings))
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=not args.no_access_log)

@@ -655,7 +655,7 @@ async def count_statements(env: dict[str, str], cases: list[Case], cursors: list
     os.environ.update(env)
     try:
         from transparency_portal.config import Settings
-        from transparency_portal.schema.app import create_app
+        from transparency_portal.schema.http.app import create_app
 
         app = create_app(Settings.from_env())
     finally:

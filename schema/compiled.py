@@ -45,13 +45,13 @@ from ..resolvers import factories as factory_reads
 from ..resolvers.issues import catalogue
 from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
-from .asgi import graphql_request, header_map, read_body
+from .http.asgi import graphql_request, header_map, read_body
 from .compiled_plan import ConnectionPlan, EdgePlan, Env, Plan, Unsupported, compile_plan
-from .http import JSON, negotiate
-from .limits import MAX_COST, Measure, measure, over_budget
-from .query import FactoryFilter, FactoryOrder, list_arguments
-from .response_cache import VERSION_STATE
-from .types import PageInfo
+from .http.view import JSON, negotiate
+from .extensions.limits import MAX_COST, Measure, measure, over_budget
+from .types.query import FactoryFilter, FactoryOrder, list_arguments
+from .http.answer_cache import VERSION_STATE
+from .types.public import PageInfo
 
 log = logging.getLogger(__name__)
 

@@ -122,7 +122,7 @@ async def api(settings, engine):
     import httpx
     from servers import serving
 
-    from transparency_portal.schema.app import create_app
+    from transparency_portal.schema.http.app import create_app
 
     app = create_app(settings)
     async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:

@@ -14,7 +14,7 @@ from ids import gid
 from PIL import Image
 from servers import serving
 
-from transparency_portal.schema.app import create_app
+from transparency_portal.schema.http.app import create_app
 
 SUBMIT = """mutation($input: SubmitResponseInput!) { submitResponse(input: $input) { id attachments { url } } }"""
 APPROVE = "mutation($id: ID!) { approveResponse(id: $id, version: 1) { state } }"

@@ -16,7 +16,7 @@ from PIL import Image
 from servers import serving
 from sqlalchemy import func, select
 
-from transparency_portal.schema.app import create_app
+from transparency_portal.schema.http.app import create_app
 from transparency_portal.storage.tables import ResponseRow
 
 SUBMIT = "mutation($input: SubmitResponseInput!) { submitResponse(input: $input) { id state attachments { url } } }"

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from transparency_portal.schema.http import negotiate
+from transparency_portal.schema.http.view import negotiate
 
 GRAPHQL_HTTP_VERSION = "1.23.1"
 GRAPHQL_JS_VERSION = "16.15.0"  # the audit package's peer dependency

@@ -9,7 +9,7 @@ import pytest
 from servers import serving
 
 from transparency_portal.domain.moderation import Role
-from transparency_portal.schema.app import create_app
+from transparency_portal.schema.http.app import create_app
 from transparency_portal.workflows.users import add_user
 
 INTROSPECT = "{ __schema { queryType { name } } }"

@@ -30,7 +30,7 @@ async def test_a_write_through_another_process_is_seen_at_once(api, load, settin
     await load(world())
     before = (await api.client.post("/graphql", json={"query": QUERY})).json()["data"]["factory"]
     assert before["nonComplianceCount"] == 1
-    from transparency_portal.schema.app import create_app
+    from transparency_portal.schema.http.app import create_app
 
     async with serving(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as other:
         # Both servers have cached the answer ...

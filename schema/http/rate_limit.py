@@ -46,7 +46,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from ..domain.errors import RATE_LIMITED
+from ...domain.errors import RATE_LIMITED
 from .asgi import bearer_token, send_json_error
 
 REQUESTS_PER_MINUTE = 600

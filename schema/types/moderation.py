@@ -6,15 +6,15 @@ from datetime import datetime
 
 import strawberry
 
-from ..domain.errors import NotFound
-from ..resolvers import cursors
-from ..resolvers import responses as actions
-from ..resolvers.ids import node_key
-from ..resolvers.issues import normalise_country_code
-from ..storage.responses import QueueFilter
-from .context import Info
+from ...domain.errors import NotFound
+from ...resolvers import cursors
+from ...resolvers import responses as actions
+from ...resolvers.ids import node_key
+from ...resolvers.issues import normalise_country_code
+from ...storage.responses import QueueFilter
+from ..context import Info
 from .responses import FlagKind, Response
-from .types import PageInfo
+from .public import PageInfo
 
 
 @strawberry.input

@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from ..domain.errors import BAD_USER_INPUT
-from .http import JSON, negotiate
+from ...domain.errors import BAD_USER_INPUT
+from .view import JSON, negotiate
 
 
 def header_map(scope) -> dict[bytes, bytes]:

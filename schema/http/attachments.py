@@ -12,11 +12,11 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..domain.responses import is_public, may_see
-from ..storage import responses as repo
-from ..storage.db import Sessions
-from ..workflows.attachments import FileStore
-from ..workflows.users import authenticate
+from ...domain.responses import is_public, may_see
+from ...storage import responses as repo
+from ...storage.db import Sessions
+from ...workflows.attachments import FileStore
+from ...workflows.users import authenticate
 from .asgi import bearer_token
 
 SECURITY_HEADERS = {

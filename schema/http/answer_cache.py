@@ -24,10 +24,10 @@ from urllib.parse import parse_qs
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
-from ..storage.hot_reads import HotReads
-from ..domain.labels import negotiate as negotiate_language
+from ...storage.hot_reads import HotReads
+from ...domain.labels import negotiate as negotiate_language
 from .asgi import graphql_request, header_map, read_body
-from .http import negotiate as negotiate_media_type
+from .view import negotiate as negotiate_media_type
 
 # Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
 ERRORS_MARK = "graphql_errors"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from python_multipart.multipart import parse_options_header
 
-from ..domain.errors import BAD_USER_INPUT
+from ...domain.errors import BAD_USER_INPUT
 from .asgi import drain, header_map, replaying, send_json_error
 
 MAX_BODY_BYTES = 256 * 1024

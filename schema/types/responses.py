@@ -9,12 +9,12 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from ..domain import moderation
-from ..domain.responses import ResponseRecord, may_see, may_see_moderation
-from ..storage.responses import Event, Flag
-from ..workflows.screening import FlagKind as ScreeningFlagKind
-from .context import Info
-from .types import Finding
+from ...domain import moderation
+from ...domain.responses import ResponseRecord, may_see, may_see_moderation
+from ...storage.responses import Event, Flag
+from ...workflows.screening import FlagKind as ScreeningFlagKind
+from ..context import Info
+from .public import Finding
 
 ResponseState = strawberry.enum(moderation.ResponseState)
 RemovalReason = strawberry.enum(

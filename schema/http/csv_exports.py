@@ -19,10 +19,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ..domain import errors
-from ..resolvers import exports
-from ..resolvers.loaders import Loaders
-from ..storage.db import Sessions
+from ...domain import errors
+from ...resolvers import exports
+from ...resolvers.loaders import Loaders
+from ...storage.db import Sessions
 
 log = logging.getLogger("transparency_portal.errors")
 

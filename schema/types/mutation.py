@@ -6,8 +6,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.file_uploads import Upload
 
-from ..resolvers import responses as actions
-from .context import Info
+from ...resolvers import responses as actions
+from ..context import Info
 from .responses import RemovalReason, Response
 
 

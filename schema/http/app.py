@@ -23,31 +23,31 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCac
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 
-from ..config import Settings, sqlite_path
-from ..domain.labels import negotiate
-from ..resolvers.heavy import request_slots
-from ..resolvers.loaders import Loaders
-from ..storage.db import Sessions, make_engine, make_sessions
-from ..storage.hot_reads import HotReads
-from ..workflows.attachments import FileStore
-from ..workflows.responses import Limits
-from ..workflows.users import authenticate
+from ...config import Settings, sqlite_path
+from ...domain.labels import negotiate
+from ...resolvers.heavy import request_slots
+from ...resolvers.loaders import Loaders
+from ...storage.db import Sessions, make_engine, make_sessions
+from ...storage.hot_reads import HotReads
+from ...workflows.attachments import FileStore
+from ...workflows.responses import Limits
+from ...workflows.users import authenticate
 from .asgi import BodyTimeout, CanonicalHeaders, bearer_token
 from .attachments import attachment_endpoint
-from .context import Context
-from .errors import ExecutionMarker, with_codes
-from .exports import country_report_csv, factories_csv
-from .http import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
-from .moderation import ModerationQuery
-from .mutation import Mutation
-from .query import Query
+from ..context import Context
+from ..extensions.errors import ExecutionMarker, with_codes
+from .csv_exports import country_report_csv, factories_csv
+from .view import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
+from ..types.moderation import ModerationQuery
+from ..types.mutation import Mutation
+from ..types.query import Query
 from .body_limit import BodyLimit
-from .compiled import CompiledExecutor
-from .introspection import IntrospectionGate
-from .limits import MAX_COST, NodeBudget, timed_out
+from ..compiled import CompiledExecutor
+from ..extensions.introspection import IntrospectionGate
+from ..extensions.limits import MAX_COST, NodeBudget, timed_out
 from .rate_limit import RateLimit
-from .reports import ReportQuery
-from .response_cache import ERRORS_MARK, ResponseCache
+from ..types.reports import ReportQuery
+from .answer_cache import ERRORS_MARK, ResponseCache
 from .upload_guard import UploadGuard, UploadLimits
 
 

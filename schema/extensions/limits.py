@@ -92,8 +92,8 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast, value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
-from ..domain.errors import QUERY_TOO_COMPLEX, TIMEOUT, PortalError
-from ..resolvers.factories import MAX_PAGE
+from ...domain.errors import QUERY_TOO_COMPLEX, TIMEOUT, PortalError
+from ...resolvers.factories import MAX_PAGE
 
 log = logging.getLogger("transparency_portal.limits")
 

@@ -9,18 +9,18 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
-from ..domain.errors import NotFound
-from ..resolvers import factories as factory_reads
-from ..resolvers import issues as issue_reads
-from ..resolvers.factories import Page
-from ..resolvers.filters import factory_filter
-from ..resolvers.ids import node_key, to_global
-from ..storage.public_reads import FactoryFilter as FilterSpec
-from ..storage.public_reads import FactoryOrder as OrderSpec
-from ..storage.public_reads import Facet, OrderField
-from .context import Info
-from ..domain.labels import label
-from .types import ComplianceIssue, ComplianceStatus, Country, Factory, FactoryType, Lang, Modality, PageInfo
+from ...domain.errors import NotFound
+from ...resolvers import factories as factory_reads
+from ...resolvers import issues as issue_reads
+from ...resolvers.factories import Page
+from ...resolvers.filters import factory_filter
+from ...resolvers.ids import node_key, to_global
+from ...storage.public_reads import FactoryFilter as FilterSpec
+from ...storage.public_reads import FactoryOrder as OrderSpec
+from ...storage.public_reads import Facet, OrderField
+from ..context import Info
+from ...domain.labels import label
+from .public import ComplianceIssue, ComplianceStatus, Country, Factory, FactoryType, Lang, Modality, PageInfo
 
 FactoryOrderField = strawberry.enum(OrderField, name="FactoryOrderField")
 

@@ -14,7 +14,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
-from ..domain import errors
+from ...domain import errors
 
 log = logging.getLogger("transparency_portal.errors")
 

@@ -41,7 +41,7 @@ from graphql.utilities import get_operation_ast, type_from_ast
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..domain.errors import BAD_USER_INPUT, UNAUTHENTICATED
+from ...domain.errors import BAD_USER_INPUT, UNAUTHENTICATED
 from .asgi import bearer_token, drain, header_map, run_or_refuse, send_json_error
 
 # `operations` is a GraphQL request like a JSON body; `map` names at most a few files.

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import strawberry
 
-from ..domain import reports
-from ..resolvers import reports as report_reads
-from .context import Info
-from .types import ComplianceIssue, Country
+from ...domain import reports
+from ...resolvers import reports as report_reads
+from ..context import Info
+from .public import ComplianceIssue, Country
 
 
 @strawberry.type(

@@ -12,7 +12,7 @@ from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, validate
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from ..domain.errors import GRAPHQL_VALIDATION_FAILED
+from ...domain.errors import GRAPHQL_VALIDATION_FAILED
 
 
 class IntrospectionGate(SchemaExtension):

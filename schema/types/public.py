@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from ..domain import vocabulary
-from ..domain.labels import label
-from ..domain.programme import CountryProgramme, Question
-from ..domain.publication import PublicAssessment, PublicCorrection, PublicFactory, PublicFinding
-from ..resolvers import issues as issue_reads
-from .context import Info
+from ...domain import vocabulary
+from ...domain.labels import label
+from ...domain.programme import CountryProgramme, Question
+from ...domain.publication import PublicAssessment, PublicCorrection, PublicFactory, PublicFinding
+from ...resolvers import issues as issue_reads
+from ..context import Info
 
 if TYPE_CHECKING:
     from .query import FactoryConnection, FactoryFilter, FactoryOrder
     from .responses import Response
 
 # Responses live in their own module, which needs these types too.
-LazyResponse = Annotated["Response", strawberry.lazy("transparency_portal.schema.responses")]
+LazyResponse = Annotated["Response", strawberry.lazy("transparency_portal.schema.types.responses")]
 Lang = Annotated[str | None, strawberry.argument(description="A language code (en, fr, es, vi, id, km, ar, bn); default: Accept-Language, else English.")]
 
 Cluster = strawberry.enum(vocabulary.Cluster, description="A cluster of the assessment tool's questions.")
@@ -90,9 +90,9 @@ class ComplianceIssue(relay.Node):
         info: Info,
         first: int | None = 20,
         after: str | None = None,
-        filter: Annotated["FactoryFilter", strawberry.lazy("transparency_portal.schema.query")] | None = None,
-        order_by: Annotated["FactoryOrder", strawberry.lazy("transparency_portal.schema.query")] | None = None,
-    ) -> Annotated["FactoryConnection", strawberry.lazy("transparency_portal.schema.query")]:
+        filter: Annotated["FactoryFilter", strawberry.lazy("transparency_portal.schema.types.query")] | None = None,
+        order_by: Annotated["FactoryOrder", strawberry.lazy("transparency_portal.schema.types.query")] | None = None,
+    ) -> Annotated["FactoryConnection", strawberry.lazy("transparency_portal.schema.types.query")]:
         from .query import factory_connection
 
         return await factory_connection(info, first, after, filter, order_by, issue=self.question.id)
