@@ -32,6 +32,10 @@ run: $(BIN)/python
 # A normal (non-editable) install, so a subpackage missing from pyproject's list is caught.
 # setuptools builds in ./build and ./*.egg-info: remove them so no stale file gets in.
 test: $(BIN)/python
+	@# The benchmark's smoke test loads the server with wrk; as root, install it when missing
+	@# (PostgreSQL is installed by the test setup itself, tests/support/postgres_server.py).
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& echo "==> apt-get install wrk" && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
 	rm -rf build *.egg-info
 	$(call pip_install,'.[test]')
 	rm -rf build *.egg-info

@@ -199,7 +199,7 @@ def _not_sqlite(command: str, args: argparse.Namespace, settings: Settings) -> i
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from .workflows.import_export import ImportRejected, import_document, parse_document
+    from .workflows.import_document import ImportRejected, import_document, parse_document
 
     async def run(sessions) -> int:
         for path in args.files:

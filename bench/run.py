@@ -763,7 +763,7 @@ async def measure_import(size: int, opts, workdir: Path) -> dict:
     from transparency_portal.storage.db import make_engine, make_sessions
     from transparency_portal.storage.migrate import upgrade
     from transparency_portal.workflows.demo_data import generate_demo
-    from transparency_portal.workflows.import_export import import_document
+    from transparency_portal.workflows.import_document import import_document
 
     database = workdir / "import.db"
     engine = make_engine(f"sqlite+aiosqlite:///{database}")

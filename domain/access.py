@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import Forbidden, Unauthenticated
-from .moderation import Role
+from .moderation import NOT_YOURS, Role
 
 
 @dataclass(frozen=True)
@@ -15,10 +15,6 @@ class Principal:
     role: Role
     # The one factory a supplier acts for (its internal key); None for other roles.
     factory_pk: int | None = None
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.role is Role.MODERATOR
 
 
 def require_user(principal: Principal | None) -> Principal:
@@ -32,10 +28,6 @@ def require_role(principal: Principal | None, role: Role) -> Principal:
     if principal.role is not role:
         raise Forbidden(f"Only a {role.value} may do this.")
     return principal
-
-
-# One message for "not yours" and "does not exist", so ids of other factories reveal nothing.
-NOT_YOURS = "This id does not name anything you may act on."
 
 
 def require_factory(principal: Principal | None, factory_pk: int | None) -> Principal:

@@ -16,13 +16,13 @@ CONFLICT = "CONFLICT"
 INTERNAL = "INTERNAL"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-# The operation's worst case exceeds the node or work-cost budget (schema/limits.py); refused
+# The operation's worst case exceeds the node or work-cost budget (schema/extensions/limits.py); refused
 # before it runs.
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 # The operation ran past the time budget (PORTAL_REQUEST_SECONDS) and was cancelled: no data,
-# and a mutation's transaction rolled back (schema/app.py, PortalGraphQL.execute_single).
+# and a mutation's transaction rolled back (schema/http/endpoint.py, PortalGraphQL.execute_single).
 TIMEOUT = "TIMEOUT"
-# Too many requests from one client (schema/rate_limit.py); HTTP 429 with Retry-After.
+# Too many requests from one client (schema/http/rate_limit.py); HTTP 429 with Retry-After.
 RATE_LIMITED = "RATE_LIMITED"
 
 ERROR_CODES = (

@@ -93,7 +93,7 @@ def label(value: str, language: str) -> str:
     return texts.get(language) or texts[DEFAULT_LANGUAGE]
 
 
-def negotiate(accept_language: str | None, explicit: str | None = None) -> str:
+def negotiate_language(accept_language: str | None, explicit: str | None = None) -> str:
     """The language to answer in: an explicit `lang` wins, then the best of Accept-Language
     (RFC 9110 weights; `fr-CA` matches `fr`), then English."""
     if explicit:

@@ -1,9 +1,12 @@
-"""Supplier responses and their moderation: the states, who may move them, and why.
+"""Supplier responses and their moderation: the states, who may take which step, and why.
 
-The whole workflow is the table `TRANSITIONS`: an action is allowed from one state, by one
-kind of actor, to one state. Anything not in the table is refused. Moderators do not verify
-what a factory says; they check it is about working conditions and is none of the removal
-grounds of the FAQ.
+Every step a response takes is a row of the table `TRANSITIONS`: an action, the state it starts
+from, the state it leads to, the role that may take it and whether only the response's author
+may. Anything not in the table is refused. Three steps change the state (approve, remove and
+withdraw, over three edges: SUBMITTED -> APPROVED, SUBMITTED -> REMOVED, APPROVED -> REMOVED);
+submit creates a response; claim, release and note leave its state as it was. Moderators do not
+verify what a factory says; they check it is about working conditions and is none of the
+removal grounds of the FAQ.
 """
 
 from __future__ import annotations
@@ -36,72 +39,13 @@ class RemovalReason(str, Enum):
 
 
 class Action(str, Enum):
+    SUBMIT = "submit"
+    CLAIM = "claim"
+    RELEASE = "release"
+    NOTE = "note"
     APPROVE = "approve"
     REMOVE = "remove"
     WITHDRAW = "withdraw"
-
-
-class Actor(str, Enum):
-    AUTHOR = "author"
-    MODERATOR = "moderator"
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    source: ResponseState
-    target: ResponseState
-    actor: Actor
-
-
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Action.APPROVE, ResponseState.SUBMITTED, ResponseState.APPROVED, Actor.MODERATOR),
-    Transition(Action.REMOVE, ResponseState.SUBMITTED, ResponseState.REMOVED, Actor.MODERATOR),
-    Transition(Action.REMOVE, ResponseState.APPROVED, ResponseState.REMOVED, Actor.MODERATOR),
-    Transition(Action.WITHDRAW, ResponseState.SUBMITTED, ResponseState.REMOVED, Actor.AUTHOR),
-)
-
-# Moderators remove on the FAQ's grounds; only the author withdraws.
-MODERATOR_REMOVAL_REASONS = frozenset(RemovalReason) - {RemovalReason.WITHDRAWN}
-
-
-@dataclass(frozen=True)
-class Decision:
-    transition: Transition
-    reason: RemovalReason | None
-
-
-def decide(
-    action: Action, state: ResponseState, actor: Actor, reason: RemovalReason | None = None
-) -> Decision:
-    """The transition `action` makes from `state`, or the error that explains why it may not.
-
-    A state the action cannot start from is a CONFLICT (someone got there first, or the client
-    saw an old state); the wrong kind of actor is FORBIDDEN; a missing or wrong reason is
-    BAD_USER_INPUT.
-    """
-    by_action = [t for t in TRANSITIONS if t.action is action]
-    if not any(t.actor is actor for t in by_action):
-        raise Forbidden(f"Only the {by_action[0].actor.value} may {action.value} a response.")
-    transition = next((t for t in by_action if t.source is state), None)
-    if transition is None:
-        allowed = ", ".join(sorted(t.source.value for t in by_action))
-        raise Conflict(
-            f"A {state.value.lower()} response cannot be {_past(action)}; only from: {allowed}.",
-            state=state.value,
-        )
-    if action is Action.WITHDRAW:
-        return Decision(transition, RemovalReason.WITHDRAWN)
-    if action is Action.REMOVE:
-        if reason not in MODERATOR_REMOVAL_REASONS:
-            grounds = ", ".join(sorted(r.value for r in MODERATOR_REMOVAL_REASONS))
-            raise BadUserInput(f"A removal needs one of the grounds: {grounds}.", argument="reason")
-        return Decision(transition, reason)
-    return Decision(transition, None)
-
-
-def _past(action: Action) -> str:
-    return {Action.APPROVE: "approved", Action.REMOVE: "removed", Action.WITHDRAW: "withdrawn"}[action]
 
 
 class EventKind(str, Enum):
@@ -114,20 +58,130 @@ class EventKind(str, Enum):
     NOTE = "NOTE"
 
 
-EVENT_OF_ACTION = {Action.APPROVE: EventKind.APPROVE, Action.REMOVE: EventKind.REMOVE, Action.WITHDRAW: EventKind.WITHDRAW}
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    source: ResponseState | None  # None: the response does not exist yet
+    target: ResponseState
+    role: Role
+    author_only: bool = False
+
+    @property
+    def changes_state(self) -> bool:
+        return self.source is not self.target
+
+    @property
+    def changes_public(self) -> bool:
+        """The public sees approved responses only: a step into or out of APPROVED changes what
+        it sees (and so every cached public answer), any other step does not."""
+        return self.changes_state and ResponseState.APPROVED in (self.source, self.target)
+
+    @property
+    def event(self) -> EventKind:
+        return EventKind[self.action.name]
+
+
+_S, _A, _R = ResponseState.SUBMITTED, ResponseState.APPROVED, ResponseState.REMOVED
+_SUPPLIER, _MODERATOR = Role.SUPPLIER, Role.MODERATOR
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Action.SUBMIT, None, _S, _SUPPLIER),
+    # A claim holds a response nobody has decided yet; its release and notes are allowed in any
+    # state (a claim ends with the decision anyway, and a note may explain one afterwards).
+    Transition(Action.CLAIM, _S, _S, _MODERATOR),
+    *(Transition(Action.RELEASE, s, s, _MODERATOR) for s in ResponseState),
+    *(Transition(Action.NOTE, s, s, _MODERATOR) for s in ResponseState),
+    Transition(Action.APPROVE, _S, _A, _MODERATOR),
+    Transition(Action.REMOVE, _S, _R, _MODERATOR),
+    Transition(Action.REMOVE, _A, _R, _MODERATOR),
+    Transition(Action.WITHDRAW, _S, _R, _SUPPLIER, author_only=True),
+)
+
+# Moderators remove on the FAQ's grounds; only the author withdraws.
+MODERATOR_REMOVAL_REASONS = frozenset(RemovalReason) - {RemovalReason.WITHDRAWN}
+
+# One message for "not yours" and "does not exist", so ids of other factories reveal nothing
+# (domain/access.py uses it for every factory-scoped id).
+NOT_YOURS = "This id does not name anything you may act on."
+
+
+def _rows(action: Action) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.action is action]
+
+
+def role_for(action: Action) -> Role:
+    """The one role that may take `action`."""
+    return _rows(action)[0].role
+
+
+def check_role(action: Action, role: Role) -> None:
+    """FORBIDDEN unless `role` may take `action` at all: checked before anything is read, so
+    that a refused caller learns nothing about the response."""
+    required = role_for(action)
+    if role is not required:
+        raise Forbidden(f"Only a {required.value} may do this.")
+
+
+def step(action: Action, state: ResponseState | None, role: Role, is_author: bool = False) -> Transition:
+    """The transition `action` makes from `state` (None: before submission) when taken by a
+    user of `role`, who wrote the response or not; else the error that says why not.
+
+    The wrong role, or anyone but the author for an author's step, is FORBIDDEN; a state the
+    action cannot start from is a CONFLICT (someone got there first, or the client saw an old
+    state), with the current `state` in its extensions.
+    """
+    check_role(action, role)
+    rows = _rows(action)
+    if rows[0].author_only and not is_author:
+        raise Forbidden(NOT_YOURS)
+    transition = next((t for t in rows if t.source is state), None)
+    if transition is None:
+        allowed = ", ".join(sorted(t.source.value if t.source else "none yet" for t in rows))
+        if state is None:
+            raise Conflict(f"There is no response to {action.value}; only from: {allowed}.")
+        raise Conflict(
+            f"A {state.value.lower()} response cannot be {_past(action)}; only from: {allowed}.",
+            state=state.value,
+        )
+    return transition
+
+
+def removal_reason(action: Action, reason: RemovalReason | None) -> RemovalReason | None:
+    """The reason a step records: WITHDRAWN for a withdrawal, one of the FAQ's grounds for a
+    removal (BAD_USER_INPUT otherwise), none for any other step."""
+    if action is Action.WITHDRAW:
+        return RemovalReason.WITHDRAWN
+    if action is not Action.REMOVE:
+        return None
+    if reason not in MODERATOR_REMOVAL_REASONS:
+        grounds = ", ".join(sorted(r.value for r in MODERATOR_REMOVAL_REASONS))
+        raise BadUserInput(f"A removal needs one of the grounds: {grounds}.", argument="reason")
+    return reason
+
+
+def _past(action: Action) -> str:
+    return {
+        Action.SUBMIT: "submitted again",
+        Action.CLAIM: "claimed",
+        Action.RELEASE: "released",
+        Action.NOTE: "noted",
+        Action.APPROVE: "approved",
+        Action.REMOVE: "removed",
+        Action.WITHDRAW: "withdrawn",
+    }[action]
 
 
 def replay(events: list[tuple[ResponseState | None, ResponseState | None]]) -> ResponseState | None:
     """The state an audit trail leads to; raises ValueError when a step is not in the table.
 
-    `events` are the (from, to) of its transitions, oldest first; the first is the submission.
+    `events` are the (from, to) of its state-changing steps, oldest first; the first is the
+    submission (from None).
     """
     state: ResponseState | None = None
     for source, target in events:
-        if source is None and state is None and target is ResponseState.SUBMITTED:
-            state = target
-            continue
-        if source is not state or not any(t.source is source and t.target is target for t in TRANSITIONS):
+        if source is not state or not any(
+            t.changes_state and t.source is source and t.target is target for t in TRANSITIONS
+        ):
             raise ValueError(f"{source} -> {target} does not follow from {state}")
         state = target
     return state

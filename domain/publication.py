@@ -2,19 +2,44 @@
 
 Everything is stored; the public view is derived from it by `derive_public_factory`, and the
 storage keeps that derivation as a projection, refreshed in the same transaction as every write
-that can change it. Only one rule depends on the calendar (rule 5, a factory that left the
-programme): the projection records the last day the factory may be shown, and readers compare it
-with today.
+that can change it.
+
+Two rules depend on the calendar, and this module is where the day meets them:
+- rule 2's embargo: an assessment is public from its publication day (`public_from`: its
+  `publishedOn`, else its date; never for a draft or finalized report), not before;
+- rule 5: a factory that left is public until the end of the cycle it was in (`visible_until`).
+
+So the public view of a factory is a function of the day, and it changes on days nobody writes
+anything. `public_periods` gives it as a few periods, [start, end), each with the one view shown
+on its days: the view on the day of the refresh, then one period per later publication day that
+changes it, the last one ending after rule 5's last day. The projection stores one row per period
+and a reader asks only "which row covers today" (`storage.public_reads.visible`), so every public
+path (lists, counts, facets, nodes, exports, responses, attachments) answers from the same rows
+for the same day, an embargo lifts at midnight without another import, and keyset pages, counts
+and indexes stay plain SQL. The first period starts at `date.min`: what the projection knows of
+the days before it was written is the view of that day (a clock never runs backwards in
+production; a test clock set earlier sees the view of the import's day, as before embargoes).
+
+The other option, deriving the view per day at query time, would need the whole record on every
+public read (counts and facets over every factory): the projection exists to avoid exactly that.
+Aggregates over the record (country reports, `data_as_of`) compare the stored `public_from` of each
+assessment with the day, the same date this module computes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from .vocabulary import AssessmentStatus, ComplianceStatus, FindingResult, Modality, RefusalExcuse
+from .vocabulary import (
+    AssessmentStatus,
+    ComplianceStatus,
+    FindingResult,
+    Modality,
+    RefusalExcuse,
+)
 
 # Rule 1: a factory is public only once it has at least this many published assessments.
 MIN_PUBLISHED_ASSESSMENTS = 2
@@ -133,9 +158,6 @@ class PublicFactory:
     def refusals_highlighted(self) -> bool:
         return self.unexcused_refusals >= HIGHLIGHTED_REFUSALS
 
-    def is_visible_on(self, today: date) -> bool:
-        return self.visible_until is None or today <= self.visible_until
-
     # The projection stores the public document as JSON; these two are its only codec.
     def to_document(self) -> dict[str, Any]:
         latest = self.latest
@@ -175,20 +197,41 @@ def _correction_from_document(document: Sequence[str] | None) -> PublicCorrectio
     return PublicCorrection(reason, date.fromisoformat(corrected_on), FindingResult(previous))
 
 
+def public_from(status: AssessmentStatus, published_on: date | None, day: date) -> date | None:
+    """Rule 2's embargo: the first day the public may see an assessment, its publication day
+    (`publishedOn`, else its date); None for drafts and finalized reports, never public."""
+    if status is not AssessmentStatus.PUBLISHED:
+        return None
+    return published_on or day
+
+
+def _public_from(a: AssessmentFacts) -> date | None:
+    return public_from(a.status, a.published_on, a.date)
+
+
 def _newest(assessments: Sequence[AssessmentFacts]) -> AssessmentFacts:
     # A newer assessment supersedes an older one; ties on the date fall back to publication
     # date, then to the source id, so the choice never depends on row order.
     return max(assessments, key=lambda a: (a.date, a.published_on or a.date, a.source_id))
 
 
-def published(assessments: Sequence[AssessmentFacts]) -> list[AssessmentFacts]:
-    return [a for a in assessments if a.status is AssessmentStatus.PUBLISHED]
+def published(assessments: Sequence[AssessmentFacts], on: date) -> list[AssessmentFacts]:
+    """The assessments the public may see on this day (published, and past their embargo)."""
+    return [a for a in assessments if (first := _public_from(a)) is not None and first <= on]
 
 
-def newest_published(assessments: Sequence[AssessmentFacts]) -> AssessmentFacts | None:
-    """The assessment rule 2 shows, if any: drafts and finalized reports never are."""
-    done = published(assessments)
+def newest_published(assessments: Sequence[AssessmentFacts], on: date) -> AssessmentFacts | None:
+    """The assessment rule 2 shows on this day, if any: drafts and finalized reports never are,
+    nor an assessment before its publication day."""
+    done = published(assessments, on)
     return _newest(done) if done else None
+
+
+def change_days(assessments: Sequence[AssessmentFacts], today: date) -> list[date]:
+    """Today, then every later day an embargo lifts: the only days the public view can change
+    (besides rule 5's last day, which ends it)."""
+    later = {first for a in assessments if (first := _public_from(a)) is not None and first > today}
+    return [today, *sorted(later)]
 
 
 def public_findings(assessment: AssessmentFacts, public_questions: Sequence[str]) -> tuple[PublicFinding, ...]:
@@ -239,15 +282,16 @@ def unexcused_refusals_since(refusals: Sequence[RefusalFacts], since: date) -> i
     return sum(1 for r in refusals if r.excuse is None and r.date > since)
 
 
-def derive_public_factory(facts: FactoryFacts, public_questions: Sequence[str]) -> PublicFactory | None:
-    """The public view of one factory, or None when rule 1 keeps it private.
+def derive_public_factory(facts: FactoryFacts, public_questions: Sequence[str], *, on: date) -> PublicFactory | None:
+    """The public view of one factory on a day, or None when rule 1 keeps it private.
 
-    Rule 2: only the most recent published assessment is shown; drafts, finalized reports and
-    superseded assessments never are.
+    Rule 2: only the most recent published assessment is shown; drafts, finalized reports,
+    superseded assessments and assessments before their publication day never are. (Rule 5's
+    last day is in `visible_until`; `public_periods` applies it.)
     """
-    if len(published(facts.assessments)) < MIN_PUBLISHED_ASSESSMENTS:
+    if len(published(facts.assessments, on)) < MIN_PUBLISHED_ASSESSMENTS:
         return None
-    latest = newest_published(facts.assessments)
+    latest = newest_published(facts.assessments, on)
     return PublicFactory(
         source_id=facts.source_id,
         name=facts.name,
@@ -264,3 +308,34 @@ def derive_public_factory(facts: FactoryFacts, public_questions: Sequence[str]) 
         unexcused_refusals=unexcused_refusals_since(facts.refusals, latest.date),
         visible_until=visible_until(facts),
     )
+
+
+@dataclass(frozen=True)
+class PublicPeriod:
+    """Days [start, end) on which the public sees `view` of a factory."""
+
+    start: date
+    end: date
+    view: PublicFactory
+
+
+def public_periods(facts: FactoryFacts, public_questions: Sequence[str], today: date) -> list[PublicPeriod]:
+    """Every view of the factory from `today` on, each with the days it is shown.
+
+    The first period starts at `date.min` (see the module's docstring); a new one starts on each
+    publication day that changes the view; days on which rule 1 keeps the factory private have
+    no period, and none reaches past rule 5's last day.
+    """
+    days = change_days(facts.assessments, today)
+    views = [derive_public_factory(facts, public_questions, on=day) for day in days]
+    starts = [date.min, *days[1:]]
+    ends = [*days[1:], date.max]
+    last_day = visible_until(facts)
+    stop = last_day + timedelta(days=1) if last_day is not None else date.max
+    periods: list[PublicPeriod] = []
+    for start, end, view in zip(starts, ends, views):
+        if periods and periods[-1].view == view and periods[-1].end == start:
+            periods[-1] = PublicPeriod(periods[-1].start, end, view)  # an embargo that changes nothing
+        elif view is not None:
+            periods.append(PublicPeriod(start, end, view))
+    return [PublicPeriod(p.start, min(p.end, stop), p.view) for p in periods if p.start < stop]

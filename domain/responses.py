@@ -50,10 +50,16 @@ class ResponseRecord:
         )
 
 
+# The one state the public sees (reads that list public responses select it in SQL).
+PUBLIC_STATE = ResponseState.APPROVED
+
+
 def is_public(record: ResponseRecord, current_assessment: str | None) -> bool:
     """Only approved responses are public, and only while the assessment they answer is the
-    factory's current public one: a newer assessment takes them out of view with the old findings."""
-    return record.state is ResponseState.APPROVED and record.assessment_source_id == current_assessment
+    factory's current public one (`storage.responses.current_assessment_of`, on the reader's
+    day: an embargoed assessment is not current yet): a newer assessment takes them out of view
+    with the old findings."""
+    return record.state is PUBLIC_STATE and record.assessment_source_id == current_assessment
 
 
 def may_see(principal: Principal | None, record: ResponseRecord, current_assessment: str | None) -> bool:

@@ -90,9 +90,11 @@ def factories_filter(items: Iterable[tuple[str, str]]) -> FactoryFilter:
     )
 
 
-async def data_as_of(sessions: Sessions) -> date | None:
+async def data_as_of(sessions: Sessions, today: date) -> date | None:
+    """The export's as-of day as the public may know it on `today` (the caller's clock; the UTC
+    day when not given)."""
     async with sessions() as session:
-        return await report_reads.data_as_of(session)
+        return await report_reads.data_as_of(session, today)
 
 
 async def factory_pages(

@@ -63,13 +63,18 @@ async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, f
         return await public_reads.facet_counts(session, f, facet, loaders.today)
 
 
-# The compiled executor's reads (schema/compiled.py): the same page and count as above, through
+# The compiled executor's reads (schema/fastpath/executor.py): the same page and count as above, through
 # HotReads, with only keys first; the factories themselves only where no rendering is kept.
+
+
+# A factory's projection row: (factory_pk, valid_from, row_version). It names the one view
+# shown on the page's day, and a rendering kept under it stays right while the key is read.
+RowKey = tuple[int, date, int]
 
 
 @dataclass(frozen=True)
 class KeyPage:
-    keys: list[tuple[int, Any]]  # (factory_pk, its row: `cursor` makes its position a cursor)
+    keys: list[tuple[RowKey, Any]]  # (its row's key, its row: `cursor` makes its position a cursor)
     order: FactoryOrder
     has_next: bool
     has_previous: bool
@@ -82,7 +87,8 @@ class KeyPage:
 def _key_statement(f: FactoryFilter, order: FactoryOrder, paged: bool, today: date) -> Select:
     # Built once per filter, order and day; the position and size are bound when it runs.
     after, limit = public_reads.keyset_parameters(order)
-    columns = select(PublicFactoryRow.factory_pk, public_reads.sort_column(order))
+    row = PublicFactoryRow
+    columns = select(row.factory_pk, row.valid_from, row.row_version, public_reads.sort_column(order))
     return public_reads.page_statement(columns, f, order, after if paged else None, limit, today)
 
 
@@ -93,13 +99,20 @@ async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilte
     if position is not None:
         parameters.update(after_value=position[0], after_pk=position[1])
     rows = await hot.rows(_key_statement(f, order, position is not None, today), parameters)
-    keys = [(row[0], row) for row in rows[:first]]
+    keys = [((row[0], row[1], row[2]), row) for row in rows[:first]]
     return KeyPage(keys, order, len(rows) > first, position is not None)
 
 
-async def factories_by_pk(hot: HotReads, pks: list[int]) -> dict[int, PublicFactory]:
-    rows = await hot.rows(select(PublicFactoryRow).where(PublicFactoryRow.factory_pk.in_(pks)))
-    return {row.factory_pk: public_reads.to_public_factory(row) for row in rows}
+async def factories_by_pk(hot: HotReads, keys: list[RowKey]) -> dict[RowKey, PublicFactory]:
+    """The factories of these rows, by the keys `key_page` gave (a factory has a row per period
+    of days: the key says which one the page showed)."""
+    wanted = {key[:2]: key for key in keys}  # a row is (factory_pk, valid_from); its version may have moved since
+    rows = await hot.rows(select(PublicFactoryRow).where(PublicFactoryRow.factory_pk.in_(sorted({pk for pk, _ in wanted}))))
+    return {
+        wanted[(row.factory_pk, row.valid_from)]: public_reads.to_public_factory(row)
+        for row in rows
+        if (row.factory_pk, row.valid_from) in wanted
+    }
 
 
 async def count(hot: HotReads, f: FactoryFilter, today: date) -> int:

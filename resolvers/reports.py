@@ -20,7 +20,8 @@ async def country_report(
     since = programme.public_reporting_since
     questions = programme.public_questions
     async with heavy_session(sessions) as session:
-        years = await report_reads.tallies_by_year(session, programme.code, questions, window)
-        sides = await report_reads.tallies_by_side(session, programme.code, questions, since) if since else {}
-        as_of = await report_reads.data_as_of(session, programme.code)
+        today = loaders.today
+        years = await report_reads.tallies_by_year(session, programme.code, questions, window, today)
+        sides = await report_reads.tallies_by_side(session, programme.code, questions, since, today) if since else {}
+        as_of = await report_reads.data_as_of(session, today, programme.code)
     return build_country_report(programme, as_of, years, sides)

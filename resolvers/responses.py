@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ..domain.access import Principal, require_role
@@ -12,9 +13,9 @@ from ..domain.responses import ResponseRecord
 from ..storage import responses as repo
 from ..storage.db import Sessions
 from ..storage.responses import QueueFilter
-from ..workflows import responses as workflow
+from ..workflows import moderation as workflow
 from ..workflows.attachments import FileStore
-from ..workflows.responses import Limits, Upload
+from ..workflows.responses import Limits, Upload, submit_response
 from . import cursors
 from .factories import check_first
 from .ids import node_key, to_global
@@ -30,7 +31,7 @@ def response_key(global_id: str) -> str:
 
 
 async def submit(
-    sessions: Sessions, store: FileStore, limits: Limits, principal: Principal | None,
+    sessions: Sessions, store: FileStore, limits: Limits, principal: Principal | None, clock: Callable[[], datetime],
     *, assessment_id: str, finding_id: str | None, text: str, files,
 ) -> ResponseRecord:
     assessment = node_key(assessment_id, "Assessment", "assessmentId")
@@ -39,9 +40,9 @@ async def submit(
         finding_assessment, _, question = node_key(finding_id, "Finding", "findingId").partition("/")
         if finding_assessment != assessment:
             raise BadUserInput("The finding belongs to another assessment.", argument="findingId")
-    return await workflow.submit_response(
+    return await submit_response(
         sessions, store, principal, assessment_id=assessment, question_id=question, text=text,
-        uploads=await read_uploads(files), limits=limits,
+        uploads=await read_uploads(files), limits=limits, clock=clock,
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import strawberry
 
 from ..domain.access import Principal
-from ..domain.labels import negotiate
+from ..domain.labels import negotiate_language
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions
 from ..workflows.attachments import FileStore
@@ -21,6 +22,8 @@ class Context:
     loaders: Loaders
     now: datetime
     request_id: str
+    # The server's clock (tests move it): for steps that read the time again, after waiting.
+    clock: Callable[[], datetime]
     store: FileStore
     limits: Limits
     # None: an anonymous request, which sees only public data.
@@ -42,7 +45,7 @@ class Context:
         return self.now.date()
 
     def language_for(self, lang: str | None) -> str:
-        return negotiate(None, lang) if lang else self.language
+        return negotiate_language(None, lang) if lang else self.language
     # Set once the operation parsed and validated (schema.errors.ExecutionMarker).
     executed: bool = False
 

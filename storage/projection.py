@@ -1,14 +1,21 @@
-"""Keeps the public projection equal to `derive_public_factory` over the record.
+"""Keeps the public projection equal to `public_periods` over the record.
 
 Called inside the transaction of every write that can change public data (imports,
-corrections), so a reader never sees the record and the projection disagree.
+corrections), so a reader never sees the record and the projection disagree. Each factory gets
+one row per period of days with one public view (`domain.publication`: an embargoed assessment
+starts a new period on its publication day); readers pick the row valid on their day.
+
+`row_version` (per factory, on each of its rows): the data version of the transaction that last
+changed the factory's public rows, kept when a refresh derives the same rows again, so that a
+rendering kept per (factory, period, row version) stays valid across imports of other factories.
+A moderator's decision on an approved response moves it too (`bump_factory_version`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,13 +25,15 @@ from ..domain.publication import (
     CorrectionFacts,
     CycleFacts,
     FactoryFacts,
-    PublicFactory,
+    PublicPeriod,
     RefusalFacts,
-    derive_public_factory,
+    change_days,
     newest_published,
+    public_periods,
 )
 from ..domain.text import fold
 from ..domain.vocabulary import AssessmentStatus, FindingResult, Modality, RefusalExcuse
+from .batches import chunks
 from .tables import (
     AssessmentRow,
     CorrectionRow,
@@ -38,45 +47,47 @@ from .tables import (
     RefusalRow,
 )
 
-# Stay well under the bound-parameter limits of SQLite (32,766) and asyncpg (32,767).
-CHUNK = 2000
 
-
-def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-async def refresh_public_view(session: AsyncSession, factory_pks: Iterable[int] | None = None) -> int:
-    """Re-derive the public rows of these factories (all when None); returns how many are public."""
+async def refresh_public_view(
+    session: AsyncSession, factory_pks: Iterable[int] | None = None, *, today: date | None = None
+) -> set[int]:
+    """Re-derive the public rows of these factories (all when None) for `today` (the UTC day by
+    default) and the days after it; returns the factories whose public rows changed."""
+    today = today or datetime.now(UTC).date()
     if factory_pks is None:
         pks = list((await session.exec(select(FactoryRow.pk))).scalars())
     else:
         pks = sorted(set(factory_pks))
     public_questions = await _public_questions_by_country(session)
-    shown = 0
+    version = await bump_data_version(session)
+    changed: set[int] = set()
     for part in chunks(pks):
-        facts = await _load_facts(session, part, public_questions)
+        facts = await _load_facts(session, part, public_questions, today)
+        stored = await _stored_rows(session, part)
         await _delete_projection(session, part)
         rows, non_compliances = [], []
         for factory_pk, fact in facts.items():
-            view = derive_public_factory(fact, public_questions.get(fact.country, ()))
-            if view is None:
-                continue
-            rows.append(_projection_row(factory_pk, view))
+            periods = public_periods(fact, public_questions.get(fact.country, ()), today)
+            new = [_projection_row(factory_pk, period) for period in periods]
+            old_version, old = stored.get(factory_pk, (None, []))
+            if old != new:
+                changed.add(factory_pk)
+            row_version = version if old != new else old_version
+            rows += [{**row, "row_version": row_version} for row in new]
             non_compliances += [
-                {"factory_pk": factory_pk, "question_id": q} for q in view.non_compliant_question_ids
+                {"factory_pk": factory_pk, "valid_from": period.start, "question_id": q}
+                for period in periods
+                for q in period.view.non_compliant_question_ids
             ]
         if rows:
             await session.exec(insert(PublicFactoryRow), params=rows)
         if non_compliances:
             await session.exec(insert(PublicNonComplianceRow), params=non_compliances)
-        shown += len(rows)
-    await bump_data_version(session)
-    return shown
+    return changed
 
 
-async def bump_data_version(session: AsyncSession) -> None:
+async def bump_data_version(session: AsyncSession) -> int:
+    """Moves the data version on (caches keyed on it drop what they kept); returns the new one."""
     now = datetime.now(UTC)
     result = await session.exec(
         update(DataVersionRow)
@@ -86,6 +97,35 @@ async def bump_data_version(session: AsyncSession) -> None:
     if result.rowcount == 0:
         session.add(DataVersionRow(id=1, version=1, changed_at=now))
         await session.flush()
+        return 1
+    return (await session.exec(select(DataVersionRow.version).where(DataVersionRow.id == 1))).scalar_one()
+
+
+async def bump_factory_version(session: AsyncSession, factory_pk: int) -> None:
+    """What the public sees of one factory changed outside its rows (a response approved or
+    taken back): the data version and the factory's row version move together."""
+    version = await bump_data_version(session)
+    await session.exec(
+        update(PublicFactoryRow).where(PublicFactoryRow.factory_pk == factory_pk).values(row_version=version)
+    )
+
+
+# The columns a refresh compares to tell whether a factory's public rows changed.
+_COMPARED = [c for c in PublicFactoryRow.__table__.columns if c.key != "row_version"]
+
+
+async def _stored_rows(session: AsyncSession, factory_pks: Sequence[int]) -> dict[int, tuple[int, list[dict]]]:
+    """{factory_pk: (row version, its rows as `_projection_row` builds them)}, periods in order."""
+    found: dict[int, tuple[int, list[dict]]] = {}
+    statement = (
+        select(PublicFactoryRow.row_version, *_COMPARED)
+        .where(PublicFactoryRow.factory_pk.in_(factory_pks))
+        .order_by(PublicFactoryRow.factory_pk, PublicFactoryRow.valid_from)
+    )
+    for version, *values in (await session.exec(statement)).all():
+        row = {column.key: value for column, value in zip(_COMPARED, values)}
+        found.setdefault(row["factory_pk"], (version, []))[1].append(row)
+    return found
 
 
 async def _delete_projection(session: AsyncSession, factory_pks: Sequence[int]) -> None:
@@ -106,7 +146,7 @@ async def _public_questions_by_country(session: AsyncSession) -> dict[str, tuple
 
 
 async def _load_facts(
-    session: AsyncSession, factory_pks: Sequence[int], public_questions: dict[str, tuple[str, ...]]
+    session: AsyncSession, factory_pks: Sequence[int], public_questions: dict[str, tuple[str, ...]], today: date
 ) -> dict[int, FactoryFacts]:
     factories = {
         f.pk: f for f in (await session.exec(select(FactoryRow).where(FactoryRow.pk.in_(factory_pks)))).scalars()
@@ -119,7 +159,8 @@ async def _load_facts(
         refusals[r.factory_pk].append(RefusalFacts(r.date, RefusalExcuse(r.excuse) if r.excuse else None))
 
     # Assessments first without their findings: only the newest published one of each factory
-    # is shown, so only its answers to the country's public questions need loading.
+    # is shown on a day (today, or a day an embargo lifts), so only those assessments' answers
+    # to the country's public questions need loading.
     rows = {
         a.pk: a
         for a in (await session.exec(select(AssessmentRow).where(AssessmentRow.factory_pk.in_(factory_pks)))).scalars()
@@ -129,12 +170,14 @@ async def _load_facts(
     of_factory: dict[int, list[int]] = defaultdict(list)
     for pk, a in rows.items():
         of_factory[a.factory_pk].append(pk)
-    shown_pks = []
+    shown_pks = set()
     for pks in of_factory.values():
-        newest = newest_published([bare[pk] for pk in pks])
-        if newest is not None:
-            shown_pks.append(pk_of[newest.source_id])
-    results, corrections = await _public_answers(session, shown_pks, factories, public_questions)
+        assessments = [bare[pk] for pk in pks]
+        for day in change_days(assessments, today):
+            newest = newest_published(assessments, day)
+            if newest is not None:
+                shown_pks.add(pk_of[newest.source_id])
+    results, corrections = await _public_answers(session, sorted(shown_pks), factories, public_questions)
     for pk in shown_pks:
         bare[pk] = _assessment_facts(rows[pk], results.get(pk, {}), corrections.get(pk, ()))
 
@@ -203,9 +246,12 @@ def _assessment_facts(
     )
 
 
-def _projection_row(factory_pk: int, view: PublicFactory) -> dict:
+def _projection_row(factory_pk: int, period: PublicPeriod) -> dict:
+    view = period.view
     return {
         "factory_pk": factory_pk,
+        "valid_from": period.start,
+        "valid_until": period.end,
         "source_id": view.source_id,
         "name": view.name,
         "name_key": fold(view.name),

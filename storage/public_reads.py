@@ -1,5 +1,6 @@
 """Reads of public data. Every function here reads the projection, never the record, and
-applies rule 5 (`visible_until`) against the `today` it is given: one place for every path."""
+keeps only the rows valid on the `today` it is given (`visible`: the one place any path asks
+"what does the public see today"; `domain.publication.public_periods` decides the periods)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,32 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    tuple_,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.programme import CountryProgramme, Question
 from ..domain.publication import PublicFactory
 from ..domain.text import fold
 from ..domain.vocabulary import Cluster, ComplianceStatus
-from .projection import chunks
-from .tables import CountryQuestionRow, CountryRow, DataVersionRow, PublicFactoryRow, PublicNonComplianceRow, QuestionRow
+from .batches import chunks
+from .tables import (
+    CountryQuestionRow,
+    CountryRow,
+    PublicFactoryRow,
+    PublicNonComplianceRow,
+    QuestionRow,
+)
 
 
 @dataclass(frozen=True)
@@ -66,14 +84,9 @@ class Placed:
     factory: PublicFactory
 
 
-async def data_version(session: AsyncSession) -> int:
-    """Moves with every committed change to public data (see projection.bump_data_version)."""
-    version = (await session.exec(select(DataVersionRow.version).where(DataVersionRow.id == 1))).scalar_one_or_none()
-    return version or 0
-
-
 def visible(today: date) -> ColumnElement[bool]:
-    return or_(PublicFactoryRow.visible_until.is_(None), PublicFactoryRow.visible_until >= today)
+    """The rows the public sees on `today`: one per public factory, none of the others."""
+    return and_(PublicFactoryRow.valid_from <= today, PublicFactoryRow.valid_until > today)
 
 
 def _escape_like(text: str) -> str:
@@ -81,8 +94,9 @@ def _escape_like(text: str) -> str:
 
 
 def _non_compliant_on(question_ids: Sequence[str]) -> ColumnElement[bool]:
-    return PublicFactoryRow.factory_pk.in_(
-        select(PublicNonComplianceRow.factory_pk).where(PublicNonComplianceRow.question_id.in_(question_ids))
+    nc = PublicNonComplianceRow
+    return tuple_(PublicFactoryRow.factory_pk, PublicFactoryRow.valid_from).in_(
+        select(nc.factory_pk, nc.valid_from).where(nc.question_id.in_(question_ids))
     )
 
 
@@ -220,7 +234,7 @@ async def facet_counts(session: AsyncSession, f: FactoryFilter, facet: Facet, to
     if facet is Facet.ISSUE:
         statement = (
             select(PublicNonComplianceRow.question_id, func.count())
-            .join(row, row.factory_pk == PublicNonComplianceRow.factory_pk)
+            .join(row, and_(row.factory_pk == PublicNonComplianceRow.factory_pk, row.valid_from == PublicNonComplianceRow.valid_from))
             .where(*conditions)
             .group_by(PublicNonComplianceRow.question_id)
         )
@@ -244,6 +258,15 @@ async def reporting_countries(session: AsyncSession, question_ids: Sequence[str]
     )
     for question_id, country in (await session.exec(statement)).all():
         found[question_id].append(country)
+    return found
+
+
+async def factories_by_pk(session: AsyncSession, pks: Sequence[int], today: date) -> dict[int, PublicFactory]:
+    """The public view today of these factories (by internal key), those that are public."""
+    found: dict[int, PublicFactory] = {}
+    for part in chunks(sorted(set(pks))):
+        rows = await session.exec(select(PublicFactoryRow).where(PublicFactoryRow.factory_pk.in_(part), visible(today)))
+        found.update((row.factory_pk, to_public_factory(row)) for row in rows.scalars())
     return found
 
 

@@ -1,7 +1,9 @@
 """Country-report tallies, aggregated in SQL over the record (`domain.reports` has the method).
 
 Unlike `public_reads`, these read the record, superseded assessments included (rule 7): what
-leaves here is counts per period, never a row of one factory. A window function picks, per
+leaves here is counts per period, never a row of one factory. An assessment counts from its
+publication day on (`public_by`: rule 2's embargo holds for aggregates too, so a report never
+moves before the factory list does). A window function picks, per
 factory and period, the one assessment that counts; findings are then grouped over those, so
 the million finding rows of a large country stay in the database.
 """
@@ -16,12 +18,18 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func, 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.reports import AFTER, BEFORE, PeriodTally, ReportWindow
-from ..domain.vocabulary import AssessmentStatus, FindingResult
+from ..domain.vocabulary import FindingResult
 from .tables import AssessmentRow, CorrectionRow, DataVersionRow, FactoryRow, FindingRow
 
-PUBLISHED = AssessmentStatus.PUBLISHED.value
 COMPLIANT = FindingResult.COMPLIANT.value
 NON_COMPLIANT = FindingResult.NON_COMPLIANT.value
+
+
+def public_by(today: date) -> ColumnElement[bool]:
+    """The assessments the public may know of on `today`: published, publication day reached
+    (`assessment.public_from`, computed by `domain.publication.public_from`; NULL for drafts and
+    finalized reports, which never match)."""
+    return AssessmentRow.public_from <= today
 
 
 def _year() -> ColumnElement[int]:
@@ -34,15 +42,15 @@ def _side(since: date) -> ColumnElement[str]:
 
 
 async def tallies_by_year(
-    session: AsyncSession, country: str, questions: Sequence[str], window: ReportWindow
+    session: AsyncSession, country: str, questions: Sequence[str], window: ReportWindow, today: date
 ) -> dict[int, PeriodTally]:
-    return await _tallies(session, country, questions, _year(), window.first_day, window.last_day)
+    return await _tallies(session, country, questions, _year(), window.first_day, window.last_day, today)
 
 
 async def tallies_by_side(
-    session: AsyncSession, country: str, questions: Sequence[str], since: date
+    session: AsyncSession, country: str, questions: Sequence[str], since: date, today: date
 ) -> dict[str, PeriodTally]:
-    return await _tallies(session, country, questions, _side(since), None, None)
+    return await _tallies(session, country, questions, _side(since), None, None, today)
 
 
 async def _tallies(
@@ -52,9 +60,10 @@ async def _tallies(
     period: ColumnElement,
     first_day: date | None,
     last_day: date | None,
+    today: date,
 ) -> dict:
     a = AssessmentRow
-    conditions = [FactoryRow.country_code == country, a.status == PUBLISHED]
+    conditions = [FactoryRow.country_code == country, public_by(today)]
     if first_day is not None:
         conditions.append(a.date >= first_day)
     if last_day is not None:
@@ -63,7 +72,7 @@ async def _tallies(
     # domain.publication orders assessments (date, then publication date, then id).
     rank = func.row_number().over(
         partition_by=(a.factory_pk, period),
-        order_by=(a.date.desc(), func.coalesce(a.published_on, a.date).desc(), a.source_id.desc()),
+        order_by=(a.date.desc(), a.public_from.desc(), a.source_id.desc()),
     )
     ranked = (
         select(a.pk.label("assessment_pk"), period.label("period"), rank.label("rank"))
@@ -109,12 +118,16 @@ async def _tallies(
     }
 
 
-async def data_as_of(session: AsyncSession, country: str | None = None) -> date | None:
-    """The day of the latest publication or correction (of one country's factories, or of all);
-    the day the public data last changed when there is neither."""
+async def data_as_of(session: AsyncSession, today: date, country: str | None = None) -> date | None:
+    """The day of the latest publication or correction (of one country's factories, or of all)
+    the public may know of on `today` (never a day after it: an embargoed assessment, and a
+    correction of one, count from its publication day); the day the public data last changed
+    when there is neither."""
     a = AssessmentRow
-    published = select(func.max(func.coalesce(a.published_on, a.date))).where(a.status == PUBLISHED)
-    corrected = select(func.max(CorrectionRow.corrected_at)).join(a, a.pk == CorrectionRow.assessment_pk)
+    published = select(func.max(a.public_from)).where(public_by(today))
+    corrected = (
+        select(func.max(CorrectionRow.corrected_at)).join(a, a.pk == CorrectionRow.assessment_pk).where(public_by(today))
+    )
     if country is not None:
         published = published.join(FactoryRow, FactoryRow.pk == a.factory_pk).where(FactoryRow.country_code == country)
         corrected = corrected.join(FactoryRow, FactoryRow.pk == a.factory_pk).where(FactoryRow.country_code == country)
@@ -123,10 +136,10 @@ async def data_as_of(session: AsyncSession, country: str | None = None) -> date 
         _day((await session.exec(corrected)).scalar_one_or_none()),
     ]
     days = [d for d in days if d is not None]
-    if days:
-        return max(days)
-    changed = (await session.exec(select(DataVersionRow.changed_at))).scalar_one_or_none()
-    return changed.date() if changed is not None else None
+    if not days:
+        days = [_day((await session.exec(select(DataVersionRow.changed_at))).scalar_one_or_none())]
+    # A clock behind the writer's (a test's) must not see a later day either.
+    return min(max(days), today) if days[0] is not None else None
 
 
 def _day(value) -> date | None:

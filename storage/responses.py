@@ -12,14 +12,13 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.moderation import EventKind, RemovalReason, ResponseState
-from ..domain.responses import AttachmentInfo, ResponseRecord
-from .projection import chunks
-from .public_reads import visible
+from ..domain.responses import PUBLIC_STATE, AttachmentInfo, ResponseRecord
+from .batches import chunks
+from .public_reads import factories_by_pk
 from .tables import (
     AssessmentRow,
     AttachmentRow,
     FactoryRow,
-    PublicFactoryRow,
     ResponseEventRow,
     ResponseFlagRow,
     ResponseRow,
@@ -86,12 +85,13 @@ async def records_by_public_id(session: AsyncSession, public_ids: Sequence[str])
 async def approved_for_assessments(
     session: AsyncSession, assessment_source_ids: Sequence[str]
 ) -> dict[str, list[ResponseRecord]]:
-    """Approved responses per assessment, oldest first."""
+    """Approved responses per assessment, oldest first (public only for an assessment that is
+    current today: callers pass public assessments)."""
     found: dict[str, list[ResponseRecord]] = defaultdict(list)
     for part in chunks(list(assessment_source_ids)):
         statement = (
             _select_records()
-            .where(AssessmentRow.source_id.in_(part), ResponseRow.state == ResponseState.APPROVED.value)
+            .where(AssessmentRow.source_id.in_(part), ResponseRow.state == PUBLIC_STATE.value)
             .order_by(ResponseRow.posted_at, ResponseRow.pk)
         )
         for record in await _records(session, statement):
@@ -100,23 +100,10 @@ async def approved_for_assessments(
 
 
 async def current_assessment_of(session: AsyncSession, factory_pk: int, today: date) -> str | None:
-    """The factory's current public assessment, if it is public today."""
-    statement = select(PublicFactoryRow.latest_assessment).where(
-        PublicFactoryRow.factory_pk == factory_pk, visible(today)
-    )
-    return (await session.exec(statement)).scalar_one_or_none()
-
-
-async def current_assessments(session: AsyncSession, factory_pks: Sequence[int], today: date) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for part in chunks(list(set(factory_pks))):
-        rows = await session.exec(
-            select(PublicFactoryRow.factory_pk, PublicFactoryRow.latest_assessment).where(
-                PublicFactoryRow.factory_pk.in_(part), visible(today)
-            )
-        )
-        found.update(dict(rows.all()))
-    return found
+    """The assessment the public sees of this factory today, if the factory is public: what
+    `domain.responses.is_public` / `may_see` compare a response's assessment with."""
+    public = (await factories_by_pk(session, [factory_pk], today)).get(factory_pk)
+    return public.latest.source_id if public is not None else None
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ async def api(settings, engine):
 @pytest.fixture
 async def load(sessions):
     """Import export documents through the real import workflow."""
-    from transparency_portal.workflows.import_export import import_document
+    from transparency_portal.workflows.import_document import import_document
 
     async def load(document: dict, correction_reason: str | None = None, actor: str = "test-steward"):
         return await import_document(sessions, document, actor=actor, correction_reason=correction_reason)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..storage.db import Sessions
 from ..storage.tables import FactoryRow
 from .demo_data import generate_demo
-from .import_export import import_document
+from .import_document import import_document
 
 DEMO_ACTOR = "demo-loader"
 

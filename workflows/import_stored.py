@@ -10,8 +10,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..storage.projection import chunks
-from .export_entries import Doc
+from ..storage.batches import chunks
+from .import_entries import Doc
 from .import_tables import ASSESSMENT, COUNTRY, COUNTRY_QUESTION, CYCLE, FACTORY, FINDING, QUESTION, REFUSAL
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from .export_format import SECTIONS
+from ..domain.import_rules import Correction
+from .import_format import SECTIONS
 
 
 @dataclass
@@ -33,16 +34,6 @@ class FindingCounts:
     @property
     def changed(self) -> int:
         return self.created + self.updated + self.deleted
-
-
-class Correction(NamedTuple):
-    """A change of a published value: a finding's result (field "result") or an assessment field."""
-
-    assessment: str
-    question: str | None
-    old: str | None
-    new: str | None
-    field: str = "result"
 
 
 @dataclass

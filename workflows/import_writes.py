@@ -12,7 +12,8 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tqdm import tqdm
 
-from ..storage.projection import chunks, refresh_public_view
+from ..storage.batches import chunks
+from ..storage.projection import refresh_public_view
 from ..storage.public_reads import FactoryFilter, count_factories
 from .import_plan import Plan
 from .import_stored import Stored
@@ -206,7 +207,7 @@ async def write_plan(
             (await session.exec(select(FACTORY.c.pk).where(FACTORY.c.country_code.in_(part)))).scalars()
         )
     # Also when no factory is affected: question texts are public, and the data version must move.
-    await refresh_public_view(session, affected)
+    await refresh_public_view(session, affected, today=now.date())
 
     summary.public_factories = await count_factories(session, FactoryFilter(), now.date())
     await session.exec(

@@ -56,7 +56,7 @@ Over the budget (`max_cost`: `PORTAL_MAX_QUERY_COST`, 1,000), the operation does
 one error with `extensions = {"code": "QUERY_TOO_COMPLEX", "cost": <requests>, "maxCost": <budget>}`
 (and `nodes`/`maxNodes` too when both are crossed). Issue 13's rate limit can charge the same
 figure: GitHub charges `requests / 100`, at least 1 point, per query. The compiled executor
-(`schema/compiled.py`) checks both budgets too, with the same `measure`, per request.
+(`schema/fastpath/executor.py`) checks both budgets too, with the same `measure`, per request.
 """
 
 from __future__ import annotations

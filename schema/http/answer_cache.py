@@ -25,9 +25,9 @@ from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
 from ...storage.hot_reads import HotReads
-from ...domain.labels import negotiate as negotiate_language
+from ...domain.labels import negotiate_language
 from .asgi import graphql_request, header_map, read_body
-from .view import negotiate as negotiate_media_type
+from .view import negotiate_media_type
 
 # Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
 ERRORS_MARK = "graphql_errors"
@@ -88,7 +88,7 @@ class ResponseCache:
         if body is None:
             return await self.app(scope, receive, send)
         version = await self.hot.data_version()
-        scope.setdefault("state", {})[VERSION_STATE] = version  # read once a request (schema/compiled.py)
+        scope.setdefault("state", {})[VERSION_STATE] = version  # read once a request (schema/fastpath/executor.py)
         key = _key(scope, headers, body, version, self.clock().date().isoformat())
         entry = self.entries.get(key)
         # Only cacheable requests are ever stored, so a hit needs no look at the body.

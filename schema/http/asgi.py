@@ -8,69 +8,13 @@ from typing import Any
 
 import orjson
 
-from ...domain.errors import BAD_USER_INPUT
-from .view import JSON, negotiate
+from .view import JSON, negotiate_media_type
 
 
 def header_map(scope) -> dict[bytes, bytes]:
     """The request's headers by lower-case name. Behind `CanonicalHeaders` (the outermost layer)
     each name comes once, so this, Starlette's `request.headers` and strawberry read the same."""
     return {k.lower(): v for k, v in scope.get("headers", [])}
-
-
-# Fields defined as one value, where a repeated line cannot be combined (RFC 9110 §5.3) and
-# two layers might each pick a different line: a request repeating one with another value is refused.
-SINGLETON_HEADERS = frozenset(
-    {b"authorization", b"content-length", b"content-type", b"host", b"if-modified-since", b"origin"}
-)
-
-
-class HeaderConflict(ValueError):
-    pass
-
-
-def combine_headers(raw) -> list[tuple[bytes, bytes]]:
-    """One line per field name (lower case), in first-seen order: repeated lines of a list field
-    joined with ", " as RFC 9110 §5.3 says (cookies with "; ", RFC 6265 §5.4). Raises
-    HeaderConflict for a repeated single-value field with different values, and for a body framed
-    both by Content-Length and by Transfer-Encoding (RFC 9112 §6.1: the way requests are smuggled)."""
-    values: dict[bytes, list[bytes]] = {}
-    for name, value in raw:
-        values.setdefault(name.lower(), []).append(value.strip(b" \t"))
-    for name, lines in values.items():
-        if len(lines) > 1 and name in SINGLETON_HEADERS and len(set(lines)) > 1:
-            raise HeaderConflict(f"The request repeats the {name.decode('latin-1')} header with different values.")
-    if b"content-length" in values and b"transfer-encoding" in values:
-        raise HeaderConflict("The request has both Content-Length and Transfer-Encoding.")
-    separator = {b"cookie": b"; "}
-    return [
-        (name, lines[0] if name in SINGLETON_HEADERS else separator.get(name, b", ").join(lines))
-        for name, lines in values.items()
-    ]
-
-
-class CanonicalHeaders:
-    """The outermost layer: rewrites the request's headers into `combine_headers`' form once, so
-    that every layer after it reads one value per field (today's three readings of a repeated
-    Accept-Language were three different answers), and refuses conflicting framing with 400."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
-        raw = scope.get("headers", [])
-        names = {name.lower() for name, _ in raw}
-        if len(names) == len(raw) and not (b"content-length" in names and b"transfer-encoding" in names):
-            return await self.app(scope, receive, send)  # already one line per field: most requests
-        try:
-            headers = combine_headers(raw)
-        except HeaderConflict as conflict:
-            if scope["type"] == "websocket":
-                return await send({"type": "websocket.close", "code": 1008})
-            return await send_json_error(scope, send, 400, str(conflict), {"code": BAD_USER_INPUT})
-        await self.app({**scope, "headers": headers}, receive, send)
 
 
 async def run_or_refuse(app, scope, receive, send, refusal: type[Exception], refuse) -> None:
@@ -89,50 +33,6 @@ async def run_or_refuse(app, scope, receive, send, refusal: type[Exception], ref
         if started:
             raise
         await refuse(error)
-
-
-class BodyTimedOut(Exception):
-    pass
-
-
-class BodyTimeout:
-    """Slow bodies end: each read of a request body waits at most `idle` seconds for the client's
-    next bytes, and the whole body must arrive within `total` seconds (a 10 MB upload at 100 KB/s
-    takes 100 s). Past either, a request that has no answer yet gets 408 and the connection is
-    closed, so a client trickling bytes holds a connection for a bounded time. Only reads of the
-    body are timed: waiting for a disconnect after it is not."""
-
-    def __init__(self, app, idle: float, total: float) -> None:
-        self.app = app
-        self.idle = idle
-        self.total = total
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.total
-        complete = False
-
-        async def timed_receive():
-            nonlocal complete
-            if complete:
-                return await receive()
-            try:
-                async with asyncio.timeout(min(self.idle, max(0.0, deadline - loop.time()))):
-                    message = await receive()
-            except TimeoutError:
-                raise BodyTimedOut from None
-            complete = message["type"] != "http.request" or not message.get("more_body", False)
-            return message
-
-        async def refuse(_timed_out: BodyTimedOut) -> None:
-            await send_json_error(
-                scope, send, 408, f"The request body came too slowly (at most {self.idle:g} s between parts, {self.total:g} s in all).",
-                {"code": BAD_USER_INPUT},
-            )
-
-        await run_or_refuse(self.app, scope, timed_receive, send, BodyTimedOut, refuse)
 
 
 def bearer_token(scope) -> str | None:
@@ -199,9 +99,9 @@ async def send_json_error(
     scope, send, status: int, message: str, extensions: dict, headers: list[tuple[bytes, bytes]] = ()
 ) -> None:
     """A response in the shape of a GraphQL error, for requests refused before GraphQL sees them,
-    in the media type the view would have used (schema/http.py). The connection is closed after
+    in the media type the view would have used (http/view.py). The connection is closed after
     it: the client may still be sending a body nobody reads."""
-    media_type = negotiate(header_map(scope).get(b"accept", b"").decode("latin-1")) or JSON
+    media_type = negotiate_media_type(header_map(scope).get(b"accept", b"").decode("latin-1")) or JSON
     body = json.dumps({"errors": [{"message": message, "extensions": extensions}]}).encode()
     await send(
         {

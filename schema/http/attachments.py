@@ -12,10 +12,9 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ...domain.responses import is_public, may_see
-from ...storage import responses as repo
 from ...storage.db import Sessions
 from ...workflows.attachments import FileStore
+from ...workflows.attachments_read import open_attachment
 from ...workflows.users import authenticate
 from .asgi import bearer_token
 
@@ -30,27 +29,22 @@ def attachment_endpoint(sessions: Sessions, store: FileStore, clock: Callable[[]
     async def serve(request: Request) -> Response:
         not_found = JSONResponse({"error": "not found"}, status_code=404, headers=SECURITY_HEADERS)
         principal = await authenticate(sessions, bearer_token(request.scope))
-        async with sessions() as session:
-            found = await repo.attachment_and_response(session, request.path_params["id"])
-            if found is None:
-                return not_found
-            attachment, record = found
-            current = await repo.current_assessment_of(session, record.factory_pk, clock().date())
-        if not may_see(principal, record, current):
+        opened = await open_attachment(sessions, store, principal, request.path_params["id"], clock().date())
+        if opened is None:
             return not_found
+        attachment = opened.attachment
         # Shared caches may keep a public file but must ask again before each use (a 304 costs
         # no file read), so a removed response's file is never served from a cache.
         etag = f'"{attachment.sha256[:32]}"'
         caching = (
             {"Cache-Control": "public, no-cache", "ETag": etag, "Vary": "Authorization"}
-            if is_public(record, current)
+            if opened.public
             else {"Cache-Control": "private, no-store", "Vary": "Authorization"}
         )
         if "ETag" in caching and etag in _tags(request.headers.get("if-none-match", "")):
             return Response(status_code=304, headers={**SECURITY_HEADERS, **caching})
-        try:
-            content = await store.read(attachment.sha256, attachment.extension)
-        except FileNotFoundError:
+        content = await opened.read()
+        if content is None:
             return not_found
         disposition = "attachment" if attachment.content_type == "application/pdf" else "inline"
         headers = {

@@ -1,4 +1,5 @@
-"""A cap on request bodies other than multipart uploads, counted as the body streams in.
+"""Request bodies: their size (`BodyLimit`, for bodies other than multipart uploads) and their
+pace (`BodyTimeout`, every body).
 
 A GraphQL request in JSON is a few kilobytes; this ASGI middleware reads the body before the
 application sees it and answers 413 as soon as it grows past `max_body_bytes` (256 KB unless
@@ -12,10 +13,12 @@ caps them per file and per field, as they stream.
 
 from __future__ import annotations
 
+import asyncio
+
 from python_multipart.multipart import parse_options_header
 
 from ...domain.errors import BAD_USER_INPUT
-from .asgi import drain, header_map, replaying, send_json_error
+from .asgi import drain, header_map, replaying, run_or_refuse, send_json_error
 
 MAX_BODY_BYTES = 256 * 1024
 # After refusing, read and drop up to this much of what the client is still sending, so that it
@@ -66,3 +69,47 @@ class BodyLimit:
             scope, send, 413, f"The request body is larger than {self.max_body_bytes} bytes.",
             {"code": BAD_USER_INPUT, "maxBodyBytes": self.max_body_bytes},
         )
+
+
+class BodyTimedOut(Exception):
+    pass
+
+
+class BodyTimeout:
+    """Slow bodies end: each read of a request body waits at most `idle` seconds for the client's
+    next bytes, and the whole body must arrive within `total` seconds (a 10 MB upload at 100 KB/s
+    takes 100 s). Past either, a request that has no answer yet gets 408 and the connection is
+    closed, so a client trickling bytes holds a connection for a bounded time. Only reads of the
+    body are timed: waiting for a disconnect after it is not."""
+
+    def __init__(self, app, idle: float, total: float) -> None:
+        self.app = app
+        self.idle = idle
+        self.total = total
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.total
+        complete = False
+
+        async def timed_receive():
+            nonlocal complete
+            if complete:
+                return await receive()
+            try:
+                async with asyncio.timeout(min(self.idle, max(0.0, deadline - loop.time()))):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimedOut from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def refuse(_timed_out: BodyTimedOut) -> None:
+            await send_json_error(
+                scope, send, 408, f"The request body came too slowly (at most {self.idle:g} s between parts, {self.total:g} s in all).",
+                {"code": BAD_USER_INPUT},
+            )
+
+        await run_or_refuse(self.app, scope, timed_receive, send, BodyTimedOut, refuse)

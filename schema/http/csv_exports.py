@@ -36,7 +36,7 @@ def factories_csv(sessions: Sessions, clock: Callable[[], datetime]):
     async def endpoint(request: Request) -> Response:
         async def prepare() -> Response:
             f = exports.factories_filter(request.query_params.multi_items())
-            as_of = await exports.data_as_of(sessions)
+            as_of = await exports.data_as_of(sessions, clock().date())
             pages = exports.factory_pages(sessions, f, clock().date(), as_of)
             return StreamingResponse(
                 _csv(exports.FACTORY_COLUMNS, pages, request),

@@ -41,7 +41,7 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 
 
-def negotiate(accept: str | None) -> str | None:
+def negotiate_media_type(accept: str | None) -> str | None:
     """The media type to answer with, or None when the client accepts neither JSON type.
 
     No `Accept` (or an empty one) means `application/json`, as the specification's legacy rule
@@ -129,7 +129,7 @@ class GraphQLOverHTTP(GraphQL):
         headers = {"Vary": "Accept", **getattr(error, "headers", {})}
         if error.status_code == 405:
             headers.setdefault("Allow", "GET, POST")
-        media_type = negotiate(request.headers.get("accept")) or JSON
+        media_type = negotiate_media_type(request.headers.get("accept")) or JSON
         body = {"errors": [{"message": error.reason, "extensions": {"code": BAD_USER_INPUT}}]}
         return Response(
             self.encode_json(body),
@@ -141,7 +141,7 @@ class GraphQLOverHTTP(GraphQL):
     async def run(self, request, context=UNSET, root_value=UNSET):
         if not self.is_websocket_request(request):
             wants_ide = self.graphql_ide and self.should_render_graphql_ide(self.request_adapter_class(request))
-            if not wants_ide and negotiate(request.headers.get("accept")) is None:
+            if not wants_ide and negotiate_media_type(request.headers.get("accept")) is None:
                 raise BadRequest(
                     406, f"The response can be {GRAPHQL_RESPONSE_JSON} or {JSON}; the Accept header allows neither."
                 )
@@ -149,7 +149,7 @@ class GraphQLOverHTTP(GraphQL):
 
     async def get_sub_response(self, request: Request) -> Response:
         sub_response = await super().get_sub_response(request)
-        sub_response.media_type = negotiate(request.headers.get("accept")) or JSON
+        sub_response.media_type = negotiate_media_type(request.headers.get("accept")) or JSON
         return sub_response
 
     async def parse_http_body(self, request) -> GraphQLRequestData | list[GraphQLRequestData]:

@@ -27,7 +27,7 @@ class Mutation:
     async def submit_response(self, info: Info, input: SubmitResponseInput) -> Response:
         c = info.context
         record = await actions.submit(
-            c.sessions, c.store, c.limits, c.principal,
+            c.sessions, c.store, c.limits, c.principal, c.clock,
             assessment_id=input.assessment_id, finding_id=input.finding_id, text=input.text, files=input.attachments,
         )
         return Response.of(record)

@@ -17,7 +17,7 @@ from ...resolvers import issues as issue_reads
 from ..context import Info
 
 if TYPE_CHECKING:
-    from .query import FactoryConnection, FactoryFilter, FactoryOrder
+    from .factory_list import FactoryConnection, FactoryFilterInput, FactoryOrderInput
     from .responses import Response
 
 # Responses live in their own module, which needs these types too.
@@ -90,10 +90,10 @@ class ComplianceIssue(relay.Node):
         info: Info,
         first: int | None = 20,
         after: str | None = None,
-        filter: Annotated["FactoryFilter", strawberry.lazy("transparency_portal.schema.types.query")] | None = None,
-        order_by: Annotated["FactoryOrder", strawberry.lazy("transparency_portal.schema.types.query")] | None = None,
-    ) -> Annotated["FactoryConnection", strawberry.lazy("transparency_portal.schema.types.query")]:
-        from .query import factory_connection
+        filter: Annotated["FactoryFilterInput", strawberry.lazy("transparency_portal.schema.types.factory_list")] | None = None,
+        order_by: Annotated["FactoryOrderInput", strawberry.lazy("transparency_portal.schema.types.factory_list")] | None = None,
+    ) -> Annotated["FactoryConnection", strawberry.lazy("transparency_portal.schema.types.factory_list")]:
+        from .factory_list import factory_connection
 
         return await factory_connection(info, first, after, filter, order_by, issue=self.question.id)
 

@@ -1,4 +1,4 @@
-"""The compiled executor of the factory list (schema/compiled.py).
+"""The compiled executor of the factory list (schema/fastpath/executor.py).
 
 The test suite runs in golden mode: every answer the executor gives is compared byte for byte
 with strawberry's own, and a difference is answered with 500. These tests make sure the executor
@@ -8,11 +8,16 @@ still gets strawberry's answer, and that what it keeps never outlives the data i
 
 from __future__ import annotations
 
+import dataclasses
+
+import httpx
 import pytest
+import strawberry
 from exports import all_compliant, assessment, merge
+from servers import serving
 from worlds import world
 
-from transparency_portal.schema.compiled import CompiledExecutor
+from transparency_portal.schema.fastpath.executor import CompiledExecutor, passed_arguments
 
 FACTORY = (
     "id __typename name factoryType factoryTypeLabel country { code name publicReportingSince __typename } "
@@ -139,6 +144,26 @@ async def test_kept_renderings_follow_a_newer_assessment(api, load):
     assert not old_ids & new_ids
 
 
+async def test_a_change_re_renders_only_the_factory_it_changed(api, load):
+    """Renderings are kept per factory row version: an import that changes one factory's public
+    record re-renders that factory only, however many the page holds."""
+    await load(world())
+    before = await by_plan(api, PAGE, {"first": 100})
+    total = before["factories"]["totalCount"]
+    compiled = executor(api.app)
+    assert compiled.rendered == total > 5  # the first page rendered every factory once
+    newer = all_compliant(**{"CHI-1": "NON_COMPLIANT", "OSH-7": "NON_COMPLIANT"})
+    await load(merge({"assessments": [assessment("KH-NC-A3", "KH-NC", 3, 5, newer)]}))
+    page = (await by_plan(api, PAGE, {"first": 100}))["factories"]
+    assert compiled.rendered == total + 1
+    assert sorted(e["node"]["nonComplianceCount"] for e in page["edges"]) != sorted(
+        e["node"]["nonComplianceCount"] for e in before["factories"]["edges"]
+    )  # the one re-rendered node is the changed one
+    # The same page again is all kept renderings (a new language would render anew).
+    await by_plan(api, PAGE, {"first": 100}, headers={"accept-language": "fr"})
+    assert compiled.rendered == 2 * total + 1
+
+
 async def test_signed_in_requests_are_not_answered_by_plan(api, load):
     await load(world())
     await api.post(PAGE, {"first": 2})
@@ -147,3 +172,81 @@ async def test_signed_in_requests_are_not_answered_by_plan(api, load):
     response = await api.post(PAGE, {"first": 2}, headers={"authorization": "Bearer tp_unknown"})
     assert response.status_code == 200
     assert compiled.answered == before
+
+
+async def test_fragments_directives_and_more_fields_in_a_node_by_plan(api, load):
+    """Strawberry renders the nodes: a node's selection may use fragments, literal directives and
+    any field of the public graph it stays in."""
+    await load(world())
+    query = (
+        "query Fragments { factories(first: 4) { edges { cursor node { ...Card ... on Node { id } "
+        "refusals @include(if: true) { highlighted } leftProgrammeOn @skip(if: true) } } "
+        "nodes { __typename ... on Factory { name } } } } "
+        "fragment Card on Factory { name country { code publicReportingSince } "
+        "latestAssessment { ...Findings } } "
+        "fragment Findings on Assessment { findings { status issue { ...Issue } } } "
+        "fragment Issue on ComplianceIssue { code clusterLabel title(lang: \"vi\") description }"
+    )
+    data = await by_plan(api, query)
+    node = data["factories"]["edges"][0]["node"]
+    assert node["id"] and node["latestAssessment"]["findings"] and "leftProgrammeOn" not in node
+    assert [n["name"] for n in data["factories"]["nodes"]] == [e["node"]["name"] for e in data["factories"]["edges"]]
+
+
+async def test_what_a_node_may_not_keep_gets_strawberrys_answer(api, load):
+    """Responses (moderated on their own), factory lists and the catalogue's lists inside a node
+    are not kept renderings, however they are spelt."""
+    await load(world())
+    for query in (
+        "{ factories(first: 2) { nodes { ...R } } } fragment R on Factory { latestAssessment { responses { text } } }",
+        "{ factories(first: 2) { nodes { latestAssessment { findings { issue { nonCompliantFactories { totalCount } } } } } } }",
+        "{ factories(first: 2) { nodes { ... on Factory @include(if: true) { latestAssessment { findings { responses { text } } } } } } }",
+        "{ factories(first: 2) { nodes { country { issues { code } } } } }",
+    ):
+        for _ in range(2):  # the second time the document is vetted
+            response = await api.post(query)
+            assert response.status_code == 200 and "errors" not in response.json(), response.text
+    compiled = executor(api.app)
+    assert compiled.answered == 0 and compiled.mismatches == []
+
+
+@pytest.fixture
+async def unchecked_api(api, settings):
+    """Beside `api`, on the same database: the app as production runs it, without golden mode,
+    so the executor's answers stand alone."""
+    from transparency_portal.schema.http.app import create_app
+
+    app = create_app(dataclasses.replace(settings, compiled_check=False))
+    async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        yield type(api)(client, base_url, app)
+
+
+async def test_anonymous_and_signed_in_answers_are_the_same_data(unchecked_api, people):
+    api = unchecked_api
+    vetting = await api.post(PAGE, {"first": 1})  # strawberry answers a document first
+    assert vetting.status_code == 200 and "errors" not in vetting.json()
+    compiled = executor(api.app)
+    # A size per token: the whole-answer cache has never seen these, so the executor answers.
+    for first, token in ((5, people.alpha), (4, people.mod1), (3, people.steward)):
+        before = compiled.answered
+        anonymous = await api.post(PAGE, {"first": first}, headers={"accept-language": "km"})
+        signed_in = await api.post(PAGE, {"first": first}, token=token, headers={"accept-language": "km"})
+        assert compiled.answered == before + 1  # the anonymous one, by plan
+        assert anonymous.status_code == signed_in.status_code == 200
+        assert anonymous.json()["data"] == signed_in.json()["data"]
+        assert len(anonymous.json()["data"]["factories"]["edges"]) == 2
+
+
+def test_an_argument_the_fast_path_would_drop_turns_it_off():
+    from transparency_portal.schema.build import schema
+
+    assert passed_arguments(schema._schema.query_type.fields["factories"]) == {"first", "after", "filter", "orderBy"}
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def factories(self, first: int | None = 20, after: str | None = None, region: str | None = None) -> int:
+            return 0
+
+    widened = strawberry.Schema(query=Query)
+    assert passed_arguments(widened._schema.query_type.fields["factories"]) is None

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from transparency_portal.schema.http.view import negotiate
+from transparency_portal.schema.http.view import negotiate_media_type
 
 GRAPHQL_HTTP_VERSION = "1.23.1"
 GRAPHQL_JS_VERSION = "16.15.0"  # the audit package's peer dependency
@@ -128,7 +128,7 @@ async def test_graphql_over_http_audit_suite_passes(graphql_http_modules, api):
     ],
 )
 def test_negotiate(accept, expected):
-    assert negotiate(accept) == expected
+    assert negotiate_media_type(accept) == expected
 
 
 async def _post(api, body, accept: str | None, content_type: str | None = JSON) -> httpx.Response:

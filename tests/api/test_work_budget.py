@@ -19,7 +19,8 @@ from exports import PUBLIC, QUESTIONS, base_document, factory_with_history, merg
 from graphql import parse
 from servers import serving
 
-from transparency_portal.schema.http.app import create_app, schema
+from transparency_portal.schema.build import schema
+from transparency_portal.schema.http.app import create_app
 from transparency_portal.schema.extensions.limits import MAX_COST, REPORT_COST, measure
 
 README = Path(__file__).resolve().parents[2] / "README.md"

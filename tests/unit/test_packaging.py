@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 import transparency_portal
 
@@ -40,7 +41,7 @@ def test_domain_imports_no_framework():
 
 def test_the_shipped_export_schema_is_the_shared_contract():
     shared = ROOT.parent / "shared" / "import-format" / "assessment-export.schema.json"
-    if not shared.exists():  # a clone without shared/ beside it
-        return
+    if not shared.exists():
+        pytest.skip(f"no shared contract to compare with: {shared} is missing (a clone without ../shared/)")
     shipped = Path(transparency_portal.__file__).parent / "workflows" / "assessment_export.schema.json"
     assert json.loads(shipped.read_text()) == json.loads(shared.read_text())

@@ -36,7 +36,7 @@ from transparency_portal.storage.db import make_engine, make_sessions
 from transparency_portal.storage.migrate import upgrade
 from transparency_portal.workflows.attachments import FileStore
 from transparency_portal.workflows.demo_data import generate_demo
-from transparency_portal.workflows.import_export import IMPORT_LOCK_KEY, import_document
+from transparency_portal.workflows.import_document import IMPORT_LOCK_KEY, import_document
 from transparency_portal.workflows.users import add_user
 
 PORTAL = str(Path(sys.executable).parent / "portal")

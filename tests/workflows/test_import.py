@@ -1,4 +1,4 @@
-"""`portal import`: the use case behind it (workflows.import_export), on SQLite and PostgreSQL."""
+"""`portal import`: the use case behind it (workflows.import_document), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from transparency_portal.storage.tables import (
     PublicNonComplianceRow,
     metadata,
 )
-from transparency_portal.workflows.import_export import (
+from transparency_portal.workflows.import_document import (
     Correction,
     ImportRejected,
     Problem,

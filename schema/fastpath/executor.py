@@ -4,19 +4,28 @@ ASGI middleware in front of strawberry's view (inside the response cache). A req
 path when all of these hold, and otherwise strawberry answers it as always:
 
 - POST with a JSON body, no Authorization header, an Accept the view can answer;
-- its document has a plan (`compiled_plan.py`) and strawberry has answered that document once
+- its document has a plan (`plan.py`: the envelope; the nodes' selection within the
+  public graph's kept types) and strawberry has answered that document once
   without errors: validation, depth, alias and token limits depend on the document alone, so
   they hold ever after; the node budget depends on `first`, so it is counted per request;
 - its variables coerce, and its arguments are good (a malformed cursor or `first` out of range
   goes to strawberry, which answers with the usual error).
 
-Rendered edges (cursor and node) and nodes are kept as JSON bytes per (selection, language,
-order) and factory while the data version stays the same (`Renderings`, bounded in bytes,
-oldest dropped first): a node depends only on its projection row, the questions and the country
-programmes, all of which change only with the version, and a cursor only on the row and the
-order. The page's keys are read every time (one keyset query, from a statement built once per
-filter, order and day), so a page after any cursor costs that query and a join of bytes; the
-total per filter and day is kept per version.
+The executor answers the envelope (keyset page, cursors, `pageInfo`, `totalCount`) itself; each
+node is strawberry's own rendering (`render.py`: one execution of the node selection for
+all the factories a page misses). Rendered edges (cursor and node) and nodes are kept as JSON
+bytes per (selection, language, day, order for edges, the catalogue's digest) and factory row
+version (`Renderings`, bounded in bytes, oldest dropped first): a node depends only on its
+projection row, whose `row_version` moves when that factory's public document changes, and on
+the questions and country programmes (the catalogue, re-read with each data version and kept by
+its digest), and a cursor only on the row and the order. An import or a decision re-renders
+the factories it changed, not the list. The page's keys are read every time (one
+keyset query, from a statement built once per filter, order and day), so a page after any cursor
+costs that query and a join of bytes; the total per filter and day is kept per version.
+
+The arguments of `factories` are converted as strawberry converts them for its resolver and all
+passed on to `list_arguments`; if the field defines one `list_arguments` does not take, the
+executor stays off (every request goes to strawberry) rather than drop it.
 
 Golden mode (`PORTAL_COMPILED_CHECK=1`; on in the test suite): strawberry answers every request
 the executor could answer too, and the two answers must be the same bytes, status and headers;
@@ -25,33 +34,43 @@ a difference is logged, counted in `mismatches` and answered with 500.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import logging
 import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache, partial
 from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError, GraphQLSchema
+from graphql import GraphQLError, GraphQLField, GraphQLSchema
 from graphql.execution.values import get_argument_values, get_variable_values
-from strawberry.utils.str_converters import to_camel_case
+from strawberry.types.arguments import convert_arguments
 
-from ..domain.errors import PortalError
-from ..domain.labels import negotiate as negotiate_language
-from ..domain.publication import PublicFactory
-from ..resolvers import factories as factory_reads
-from ..resolvers.issues import catalogue
-from ..storage.db import Sessions
-from ..storage.hot_reads import HotReads
-from .http.asgi import graphql_request, header_map, read_body
-from .compiled_plan import ConnectionPlan, EdgePlan, Env, Plan, Unsupported, compile_plan
-from .http.view import JSON, negotiate
-from .extensions.limits import MAX_COST, Measure, measure, over_budget
-from .types.query import FactoryFilter, FactoryOrder, list_arguments
-from .http.answer_cache import VERSION_STATE
-from .types.public import PageInfo
+from ...domain.errors import PortalError
+from ...domain.labels import negotiate_language
+from ...resolvers import factories as factory_reads
+from ...resolvers.issues import catalogue
+from ...storage.db import Sessions
+from ...storage.hot_reads import HotReads
+from .plan import (
+    ConnectionPlan,
+    EdgePlan,
+    NodeSelection,
+    Plan,
+    Unsupported,
+    compile_plan,
+)
+from ..extensions.limits import MAX_COST, Measure, measure, over_budget
+from .render import RenderFailed, render_nodes
+from ..http.answer_cache import VERSION_STATE
+from ..http.asgi import graphql_request, header_map, read_body
+from ..http.view import JSON, negotiate_media_type
+from ..types.factory_list import list_arguments
+from ..types.public import PageInfo
 
 log = logging.getLogger(__name__)
 
@@ -59,23 +78,23 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class Renderings:
-    """Edges and nodes rendered as JSON bytes, for one data version, at most `max_bytes` of them
-    (the oldest dropped first). Grouped by what they were rendered for (a selection, language and
-    order), each group a dict by factory key: a page looks up plain ints."""
+    """Edges and nodes rendered as JSON bytes, at most `max_bytes` of them (the oldest dropped
+    first). Grouped by what they were rendered for (a selection, language, day, order, catalogue),
+    each group a dict by the row key of `factories.key_page`: (factory, valid from, row version)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.groups: dict[tuple, dict[int, bytes]] = {}
-        self.order: deque[tuple[dict[int, bytes], int]] = deque()  # for dropping the oldest
+        self.groups: dict[tuple, dict[tuple, bytes]] = {}
+        self.order: deque[tuple[dict[tuple, bytes], int]] = deque()  # for dropping the oldest
 
-    def group(self, key: tuple) -> dict[int, bytes]:
+    def group(self, key: tuple) -> dict[tuple, bytes]:
         found = self.groups.get(key)
         if found is None:
             found = self.groups[key] = {}
         return found
 
-    def put(self, group: dict[int, bytes], pk: int, rendered: bytes) -> None:
+    def put(self, group: dict[tuple, bytes], pk: tuple, rendered: bytes) -> None:
         if len(rendered) > self.max_bytes:
             return
         group[pk] = rendered
@@ -110,8 +129,14 @@ class CompiledExecutor:
         max_documents: int = 512,
     ) -> None:
         self.app = app
+        self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
         self.factories_field = self.schema.query_type.fields["factories"]
+        self.arguments = passed_arguments(self.factories_field)
+        if self.arguments is None:
+            log.warning("`factories` has an argument list_arguments does not take: the compiled executor is off")
+        else:
+            self.compile = lru_cache(maxsize=512)(partial(compile_plan, self.schema, self.arguments))
         self.hot = hot
         self.sessions = sessions
         self.clock = clock
@@ -125,21 +150,22 @@ class CompiledExecutor:
         self.renderings = Renderings(render_cache_bytes)
         self.version: int | None = None
         self.catalogue: tuple[dict, dict] = ({}, {})
-        self.shared: dict[tuple, Any] = {}
+        self.catalogue_digest = ""
         self.totals: dict[tuple[Any, date], int] = {}
         self.node_counts: dict[tuple[Plan, tuple], Measure] = {}
         self.answered = 0  # by plan
+        self.rendered = 0  # nodes strawberry rendered for the plan (renderings missed)
         # Stands for a rendered list until the answer is joined (`_spliced`): random, so that no
         # text of the data can be taken for it.
         self.marker = secrets.token_hex(8)
         self.mismatches: list[str] = []
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST" or self.arguments is None:
             return await self.app(scope, receive, send)
         headers = header_map(scope)
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        media_type = negotiate(headers.get(b"accept", b"").decode("latin-1"))
+        media_type = negotiate_media_type(headers.get(b"accept", b"").decode("latin-1"))
         if b"authorization" in headers or content_type != JSON.encode() or media_type is None:
             return await self.app(scope, receive, send)
         body, receive = await read_body(receive, self.max_body_bytes)
@@ -148,7 +174,7 @@ class CompiledExecutor:
             return await self.app(scope, receive, send)
         query, operation_name, variables = request
         try:
-            plan = compile_plan(query, operation_name)
+            plan = self.compile(query, operation_name)
         except Unsupported:
             return await self.app(scope, receive, send)
 
@@ -220,19 +246,18 @@ class CompiledExecutor:
                 return None
             if over_budget(self._counted(plan, variables), self.max_query_nodes, self.max_query_cost):
                 return None
-            lists: list[list[bytes]] = []
             version = scope.get("state", {}).get(VERSION_STATE)
-            env = await self._env(language, await self.hot.data_version() if version is None else version)
-            today = self.clock().date()
+            await self._follow(await self.hot.data_version() if version is None else version)
+            request = _PageRequest(self.clock(), language, self.marker)
             data = {}
             for key, connection in plan.roots:
-                data[key] = "Query" if connection is None else await self._connection(connection, coerced, env, today, lists)
-        except (PortalError, GraphQLError):
-            return None  # a client's mistake: strawberry says which
+                data[key] = "Query" if connection is None else await self._connection(connection, coerced, request)
+        except (PortalError, GraphQLError, RenderFailed):
+            return None  # a client's mistake, or data strawberry answers with an error: it says which
         except Exception:
             log.exception("the compiled executor failed; strawberry answers")
             return None
-        return self._spliced(orjson.dumps({"data": data}), lists)
+        return self._spliced(orjson.dumps({"data": data}), request.lists)
 
     def _counted(self, plan: Plan, variables: dict[str, Any]) -> Measure:
         """The query budget's count, kept per plan and what of the variables moves it: numbers
@@ -246,72 +271,106 @@ class CompiledExecutor:
             counted = self.node_counts[key] = measure(self.schema, plan.document, name, variables)
         return counted
 
-    async def _env(self, language: str, version: int) -> Env:
+    async def _follow(self, version: int) -> None:
+        """Totals and the catalogue the renderings' loaders start with hold for one data version.
+        Renderings outlive it: each is kept under its factory's row version (bumped only when
+        that factory's public document changes) and the catalogue's digest, so an import or a
+        decision re-renders the factories it changed, not the whole list."""
         if version != self.version:
-            self.renderings.clear()
             self.totals.clear()
             self.catalogue = await catalogue(self.sessions)
-            self.shared = {}
+            self.catalogue_digest = _digest(self.catalogue)
             self.version = version
-        questions, countries = self.catalogue
-        return Env(language, questions, countries, self.shared)
 
-    async def _connection(self, plan: ConnectionPlan, variables, env: Env, today: date, lists: list) -> dict[str, Any]:
-        arguments = get_argument_values(self.factories_field, plan.field, variables)
-        first, spec, order = list_arguments(
-            arguments.get("first"), _input(FactoryFilter, arguments.get("filter")), _input(FactoryOrder, arguments.get("orderBy"))
-        )
-        page = await factory_reads.key_page(self.hot, first, arguments.get("after"), spec, order, today)
+    def _list_arguments(self, plan: ConnectionPlan, variables) -> tuple[str | None, tuple]:
+        """`after`, and what `list_arguments` makes of every other argument of `factories`,
+        converted as strawberry converts them for the field's resolver."""
+        values = get_argument_values(self.factories_field, plan.field, variables)
+        definition = self.factories_field.extensions["strawberry-definition"]
+        converter = self.strawberry_schema.schema_converter
+        arguments = convert_arguments(values, definition.arguments, converter.scalar_registry, self.strawberry_schema.config)
+        after = arguments.pop("after", None)
+        return after, list_arguments(**arguments)
+
+    async def _connection(self, plan: ConnectionPlan, variables, request: _PageRequest) -> dict[str, Any]:
+        after, (first, spec, order) = self._list_arguments(plan, variables)
+        today = request.now.date()
+        page = await factory_reads.key_page(self.hot, first, after, spec, order, today)
         pks = [pk for pk, _ in page.keys]
         result: dict[str, Any] = {}
         for key, what, sub in plan.selection:
             if what == "totalCount":
                 result[key] = await self._total(spec, today)
             elif what == "edges":
-                rows = dict(page.keys)
-
-                def edge(pk: int, factory: PublicFactory, sub: EdgePlan = sub) -> dict[str, Any]:
-                    return {
-                        k: page.cursor(rows[pk]) if w == "cursor" else p.render(factory, env) if w == "node" else "FactoryEdge"
-                        for k, w, p in sub.selection
-                    }
-
-                result[key] = await self._list(pks, (sub, env.language, order), edge, lists)
+                result[key] = request.add(await self._edges(sub, page, request))
             elif what == "nodes":
-                result[key] = await self._list(pks, (sub, env.language), lambda pk, f, sub=sub: sub.render(f, env), lists)
+                result[key] = request.add(await self._nodes(sub, pks, request))
             elif what == "pageInfo":
                 ends = [page.cursor(page.keys[0][1]), page.cursor(page.keys[-1][1])] if page.keys else []
-                info = PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous)
-                result[key] = sub.render(info, env)
+                result[key] = sub.render(PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous))
             else:
                 result[key] = "FactoryConnection"
         return result
 
-    async def _list(self, pks: list[int], group_key: tuple, render, lists: list[list[bytes]]) -> str:
-        """A list of one rendering per factory: kept ones as they are, the others rendered from
-        the factories read in one statement, and kept. It goes into `lists`; the answer holds a
-        marker that `_spliced` replaces with it."""
-        group = self.renderings.group(group_key)
+    async def _nodes(self, selection: NodeSelection, pks: list[int], request: _PageRequest) -> list[bytes]:
+        """One rendering per factory: kept ones as they are, the others rendered by strawberry in
+        one execution over the factories read in one statement, and kept."""
+        group = self.renderings.group((selection, request.language, request.now.date(), self.catalogue_digest))
         parts = [group.get(pk) for pk in pks]
         missing = [pk for pk, part in zip(pks, parts) if part is None]
-        if missing:
-            rendered = {}
-            for pk, factory in (await factory_reads.factories_by_pk(self.hot, missing)).items():
-                rendered[pk] = orjson.dumps(render(pk, factory))
-                self.renderings.put(group, pk, rendered[pk])
-            parts = [part if part is not None else rendered[pk] for pk, part in zip(pks, parts)]
-        lists.append(parts)
-        return self._marker(len(lists) - 1)
+        if not missing:
+            return parts
+        views = await factory_reads.factories_by_pk(self.hot, missing)
+        found = [pk for pk in missing if pk in views]
+        rendered = dict(
+            zip(
+                found,
+                await render_nodes(
+                    selection, [views[pk] for pk in found], sessions=self.sessions, now=request.now,
+                    language=request.language, catalogue=self.catalogue,
+                ),
+            )
+        )
+        self.rendered += len(rendered)
+        for pk, part in rendered.items():
+            self.renderings.put(group, pk, part)
+        return [part if part is not None else rendered[pk] for pk, part in zip(pks, parts)]
 
-    def _marker(self, n: int) -> str:
-        return f"\x00{self.marker}{n}\x00"
+    async def _edges(self, plan: EdgePlan, page, request: _PageRequest) -> list[bytes]:
+        """One edge per factory, kept per order too (its cursor): a node's bytes inside it as they
+        were rendered."""
+        group = self.renderings.group((plan, request.language, request.now.date(), page.order, self.catalogue_digest))
+        pks = [pk for pk, _ in page.keys]
+        parts = [group.get(pk) for pk in pks]
+        missing = [(index, pk) for index, (pk, part) in enumerate(zip(pks, parts)) if part is None]
+        if not missing:
+            return parts
+        missing_pks = [pk for _, pk in missing]
+        nodes = {
+            key: dict(zip(missing_pks, await self._nodes(selection, missing_pks, request)))
+            for key, what, selection in plan.selection
+            if what == "node"
+        }
+        for index, pk in missing:
+            edge = {}
+            for key, what, _ in plan.selection:
+                if what == "cursor":
+                    edge[key] = page.cursor(page.keys[index][1])
+                elif what == "node":
+                    edge[key] = orjson.Fragment(nodes[key][pk])
+                else:
+                    edge[key] = "FactoryEdge"
+            parts[index] = orjson.dumps(edge)
+            self.renderings.put(group, pk, parts[index])
+        return parts
+
 
     def _spliced(self, body: bytes, lists: list[list[bytes]]) -> bytes:
         """The answer with each list marker replaced by its list, in one join: a page is a few
         hundred kilobytes, and every concatenation or serialisation of it is another copy."""
         if not lists:
             return body
-        markers = [orjson.dumps(self._marker(n)) for n in range(len(lists))]
+        markers = [orjson.dumps(_marker(self.marker, n)) for n in range(len(lists))]
         found = sorted((body.index(marker), n) for n, marker in enumerate(markers))
         pieces, at = [], 0
         for position, n in found:
@@ -334,6 +393,44 @@ class CompiledExecutor:
         return self.totals[key]
 
 
+def _marker(marker: str, n: int) -> str:
+    return f"\x00{marker}{n}\x00"
+
+
+class _PageRequest:
+    """What one request's rendering needs: its time and language, and the lists of renderings
+    its answer holds as markers until `_spliced` joins them in."""
+
+    __slots__ = ("language", "lists", "marker", "now")
+
+    def __init__(self, now: datetime, language: str, marker: str) -> None:
+        self.now = now
+        self.language = language
+        self.marker = marker
+        self.lists: list[list[bytes]] = []
+
+    def add(self, parts: list[bytes]) -> str:
+        self.lists.append(parts)
+        return _marker(self.marker, len(self.lists) - 1)
+
+
+def passed_arguments(field: GraphQLField) -> frozenset[str] | None:
+    """The GraphQL names of the `factories` arguments, when the fast path passes each on
+    (`after` to the keyset page, every other one to `list_arguments`); None when one of them
+    would be dropped."""
+    definition = field.extensions["strawberry-definition"]
+    taken = set(inspect.signature(list_arguments).parameters) | {"after"}
+    if any(argument.python_name not in taken for argument in definition.arguments):
+        return None
+    return frozenset(field.args)
+
+
+def _digest(catalogue: tuple[dict, dict]) -> str:
+    """The same questions and programmes give the same digest in every process and version."""
+    questions, countries = catalogue
+    return hashlib.sha256(repr((sorted(questions.items()), sorted(countries.items()))).encode()).hexdigest()
+
+
 def _counted_as(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
@@ -342,20 +439,12 @@ def _counted_as(value: Any) -> Any:
     return bool(value) if isinstance(value, str) else None
 
 
-def _input(cls, values: dict[str, Any] | None):
-    """A strawberry input object from graphql-core's coerced values (keys in camelCase)."""
-    if values is None:
-        return None
-    fields = cls.__strawberry_definition__.fields
-    return cls(**{f.python_name: values[to_camel_case(f.python_name)] for f in fields if to_camel_case(f.python_name) in values})
-
-
 def _succeeded(answer: Answer) -> bool:
     return answer[0] == 200 and b'"errors"' not in answer[2]
 
 
 def _response(body: bytes, media_type: str) -> Answer:
-    # As strawberry's view answers (schema/http.py: create_response), so that golden mode can compare.
+    # As strawberry's view answers (schema/http/view.py: create_response), so that golden mode can compare.
     return (
         200,
         [

@@ -14,18 +14,20 @@ import runs in three steps, all inside one write transaction:
 
 A dry run does steps 1-3 and rolls back, so it reports exactly what a real run would do.
 
-The steps live in their own modules: `export_format` (parsing, the schema), `export_entries`
+The steps live in their own modules: `import_format` (parsing, the schema), `import_entries`
 (the document by its keys), `import_stored` (what is stored for those keys), `import_plan`
-(comparing the two), `import_writes` (writing the plan), `import_summary` (the result).
+(comparing the two, by the rules of `domain/import_rules.py`), `import_writes` (writing the
+plan), `import_summary` (the result).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
+from ..domain import import_rules as rules
 from ..storage.db import Sessions, write_transaction
-from .export_entries import index_document
-from .export_format import document_sha256, parse_document, validate_document
+from .import_entries import index_document
+from .import_format import document_sha256, parse_document, validate_document
 from .import_plan import correction_problem, plan_import
 from .import_problems import ImportRejected, Problem
 from .import_stored import load_stored
@@ -62,8 +64,9 @@ async def import_document(
     file's; by default that of the document's canonical JSON).
     """
     document = validate_document(document, source)
-    if correction_reason is not None and not correction_reason.strip():
-        raise ImportRejected([Problem(None, None, None, "the correction reason is empty: say why")], source)
+    blank = rules.correction_reason(correction_reason)
+    if blank is not None:
+        raise ImportRejected([Problem(None, None, blank.field, blank.message)], source)
     summary = ImportSummary(source=source, dry_run=dry_run)
     try:
         async with write_transaction(sessions) as session:

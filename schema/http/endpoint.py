@@ -1,0 +1,118 @@
+"""The /graphql endpoint: GraphQL over HTTP (view.py) with this service's context, time budget
+and error codes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+import orjson
+import strawberry
+from strawberry.types import ExecutionResult
+
+from ...domain.labels import negotiate_language
+from ...resolvers.heavy import request_slots
+from ...resolvers.loaders import Loaders
+from ...storage.db import Sessions
+from ...workflows.attachments import FileStore
+from ...workflows.responses import Limits
+from ...workflows.users import authenticate
+from ..context import Context
+from ..extensions.errors import with_codes
+from ..extensions.limits import MAX_COST, timed_out
+from .answer_cache import ERRORS_MARK
+from .asgi import bearer_token
+from .view import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
+
+log = logging.getLogger("transparency_portal.app")
+
+
+class PortalGraphQL(GraphQLOverHTTP):
+    """The /graphql endpoint: media types and status codes per GraphQL over HTTP (http/view.py),
+    errors with codes (extensions/errors.py)."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        sessions: Sessions,
+        store: FileStore,
+        limits: Limits,
+        clock: Callable[[], datetime],
+        max_query_nodes: int,
+        production: bool = False,
+        public_url: str = "",
+        *,
+        max_query_cost: int = MAX_COST,
+        request_seconds: float = 10.0,
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
+        self.sessions = sessions
+        self.store = store
+        self.limits = limits
+        self.clock = clock
+        self.max_query_nodes = max_query_nodes
+        self.production = production
+        self.public_url = public_url
+        self.max_query_cost = max_query_cost
+        self.request_seconds = request_seconds
+        if production:
+            self.graphql_ide = None
+
+    async def get_context(self, request, response) -> Context:
+        now = self.clock()
+        context = Context(
+            sessions=self.sessions,
+            loaders=Loaders(self.sessions, now.date()),
+            now=now,
+            clock=self.clock,
+            request_id=uuid.uuid4().hex,
+            store=self.store,
+            limits=self.limits,
+            principal=await authenticate(self.sessions, bearer_token(request.scope)),
+            # Configured, never the request's Host: a cached public answer is shared by everyone.
+            base_url=self.public_url,
+            language=negotiate_language(request.headers.get("accept-language")),
+            max_query_nodes=self.max_query_nodes,
+            max_query_cost=self.max_query_cost,
+            introspection_closed=self.production,
+            request=request,
+            response=response,
+        )
+        request.state.portal_context = context
+        return context
+
+    async def execute_single(self, *, sub_response, context, **kwargs):
+        # A time budget per operation, from parsing to its answer: past it the operation is
+        # cancelled (a mutation's transaction rolls back) and answered TIMEOUT with no data.
+        # 503 under application/graphql-response+json (a response without data is 4xx or 5xx,
+        # and the request was good), 200 under application/json, as every GraphQL result there.
+        budget = asyncio.timeout(self.request_seconds)
+        try:
+            with request_slots():  # resolvers/heavy.py: a few heavy reads at once per request
+                async with budget:
+                    return await super().execute_single(sub_response=sub_response, context=context, **kwargs)
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            log.warning("request %s: cancelled after %s s", getattr(context, "request_id", None), self.request_seconds)
+            if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+                sub_response.status_code = 503
+            return ExecutionResult(data=None, errors=[timed_out(self.request_seconds)])
+
+    def encode_json(self, data) -> bytes:
+        # The compiled executor (schema/fastpath/executor.py) writes the same bytes with orjson.
+        return orjson.dumps(data)
+
+    async def process_result(self, request, result):
+        if result.errors:
+            setattr(request.state, ERRORS_MARK, True)  # the response cache keeps no answer with errors
+            context = getattr(request.state, "portal_context", None)
+            result.errors = with_codes(
+                result.errors,
+                executed=getattr(context, "executed", False),
+                request_id=getattr(context, "request_id", None),
+            )
+        return await super().process_result(request, result)

@@ -1,0 +1,150 @@
+"""The SQL of the steps a response takes: what submitting reads and inserts
+(workflows/responses.py), and the guarded updates of deciding, withdrawing and claims
+(workflows/moderation.py).
+
+Every update names what the actor saw (`version`, state, claim) in its WHERE clause and says
+whether the row still matched, so two actors can never both win (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..domain.moderation import RemovalReason, ResponseState, Transition
+from ..domain.responses import ResponseRecord
+from .public_reads import visible
+from .responses import (
+    Flag,
+    add_event,
+    guarded_update,
+    records_by_public_id,
+    unclaimed_or_mine,
+)
+from .tables import (
+    AssessmentRow,
+    AttachmentRow,
+    CountryRow,
+    PublicFactoryRow,
+    ResponseFlagRow,
+    ResponseRow,
+)
+
+
+def new_public_id() -> str:
+    """What ids and URLs show: random, so they say nothing about how many rows exist."""
+    return secrets.token_hex(12)
+
+
+async def record_by_public_id(session: AsyncSession, public_id: str) -> ResponseRecord | None:
+    return (await records_by_public_id(session, [public_id])).get(public_id)
+
+
+async def assessment_by_source_id(session: AsyncSession, source_id: str) -> AssessmentRow | None:
+    return (await session.exec(select(AssessmentRow).where(AssessmentRow.source_id == source_id))).scalar_one_or_none()
+
+
+async def current_public_factory(session: AsyncSession, factory_pk: int, today: date) -> PublicFactoryRow | None:
+    """The factory's public row, if the factory is public today: its `latest_assessment` is
+    the one assessment that can be answered."""
+    statement = select(PublicFactoryRow).where(PublicFactoryRow.factory_pk == factory_pk, visible(today))
+    return (await session.exec(statement)).scalar_one_or_none()
+
+
+async def country_languages(session: AsyncSession, country_code: str) -> list[str]:
+    return (await session.exec(select(CountryRow.languages).where(CountryRow.code == country_code))).scalar_one()
+
+
+async def add_response(
+    session: AsyncSession,
+    *,
+    factory_pk: int,
+    assessment_pk: int,
+    question_id: str | None,
+    author_pk: int,
+    text: str,
+    state: ResponseState,
+    posted_at: datetime,
+    severity: int,
+) -> ResponseRow:
+    """A new response at version 1, flushed so that its `pk` can be referenced."""
+    response = ResponseRow(
+        public_id=new_public_id(), factory_pk=factory_pk, assessment_pk=assessment_pk, question_id=question_id,
+        author_pk=author_pk, text=text, state=state.value, version=1, posted_at=posted_at, severity=severity,
+    )  # fmt: skip
+    session.add(response)
+    await session.flush()
+    return response
+
+
+def add_flags(session: AsyncSession, response_pk: int, flags: Iterable[Flag]) -> None:
+    for f in flags:
+        session.add(
+            ResponseFlagRow(
+                response_pk=response_pk, kind=f.kind, source=f.source, start=f.start, end=f.end, match=f.match,
+                language=f.language,
+            )
+        )
+
+
+def add_attachment(
+    session: AsyncSession, response_pk: int, position: int, *,
+    sha256: str, extension: str, content_type: str, size: int, original_name: str,
+) -> None:  # fmt: skip
+    session.add(
+        AttachmentRow(
+            public_id=new_public_id(), response_pk=response_pk, position=position, sha256=sha256,
+            extension=extension, content_type=content_type, size=size, original_name=original_name,
+        )
+    )
+
+
+def add_step_event(
+    session: AsyncSession, response_pk: int, transition: Transition, actor_pk: int, at: datetime,
+    *, reason: RemovalReason | None = None, note: str | None = None,
+) -> None:  # fmt: skip
+    """The audit event of a step; its from/to only when the step changes the state."""
+    moved = transition.changes_state
+    add_event(
+        session, response_pk, transition.event, actor_pk, at,
+        from_state=transition.source if moved else None, to_state=transition.target if moved else None,
+        reason=reason, note=note,
+    )  # fmt: skip
+
+
+async def move(
+    session: AsyncSession, pk: int, *, seen_version: int, target: ResponseState, reason: RemovalReason | None,
+    unless_claimed_by_other: tuple[int, datetime] | None = None,
+) -> bool:  # fmt: skip
+    """Move the response to `target` if it is still at the version the actor saw (and, given a
+    moderator and the time, claimed by nobody else); the claim ends with it. False when another
+    step got there first."""
+    conditions = [ResponseRow.version == seen_version]
+    if unless_claimed_by_other is not None:
+        conditions.append(unclaimed_or_mine(*unless_claimed_by_other))
+    return await guarded_update(
+        session, pk, conditions, state=target.value, version=seen_version + 1,
+        removal_reason=reason.value if reason else None, claimed_by_pk=None, claim_expires_at=None,
+    )  # fmt: skip
+
+
+async def claim(
+    session: AsyncSession, pk: int, *, in_state: ResponseState, user_pk: int, now: datetime, until: datetime
+) -> bool:
+    """Claim the response for `user_pk` until `until`, if it is still `in_state` and nobody
+    else holds a live claim on it."""
+    return await guarded_update(
+        session, pk, [ResponseRow.state == in_state.value, unclaimed_or_mine(user_pk, now)],
+        claimed_by_pk=user_pk, claim_expires_at=until,
+    )  # fmt: skip
+
+
+async def release(session: AsyncSession, pk: int, user_pk: int) -> bool:
+    """End `user_pk`'s claim on the response; False when they hold none."""
+    return await guarded_update(
+        session, pk, [ResponseRow.claimed_by_pk == user_pk], claimed_by_pk=None, claim_expires_at=None
+    )

@@ -1,0 +1,167 @@
+"""The steps after submission: moderators claim, release, note, approve and remove; the author
+withdraws. Each step owns its transaction.
+
+Who may take a step from which state is `domain.moderation.step` (the table); the role is
+checked before anything is read, so that a refused caller learns nothing about the response.
+Every state change is an `UPDATE ... WHERE version = <the version the actor saw>`
+(`storage/response_steps.py`), with its audit event in the same transaction: two moderators can
+never both decide one response.
+"""
+
+from __future__ import annotations
+
+from ..domain.access import Principal, require_user
+from ..domain.errors import BadUserInput, Conflict, Forbidden, NotFound
+from ..domain.moderation import (
+    NOT_YOURS,
+    Action,
+    RemovalReason,
+    Transition,
+    check_role,
+    removal_reason,
+    step,
+)
+from ..domain.responses import ResponseRecord
+from ..storage import response_steps as steps
+from ..storage.db import Sessions, write_transaction
+from ..storage.projection import bump_factory_version
+from .responses import Limits, reload, utc_now
+
+MAX_NOTE = 2000
+
+
+async def decide_response(
+    sessions: Sessions,
+    principal: Principal | None,
+    public_id: str,
+    *,
+    action: Action,
+    version: int,
+    reason: RemovalReason | None = None,
+    note: str | None = None,
+) -> ResponseRecord:
+    """A moderator approves or removes the version of a response they saw."""
+    principal = _may_attempt(principal, action)
+    note = _check_note(note)
+    now = utc_now()
+    async with write_transaction(sessions) as session:
+        record = await _existing_record(session, public_id)
+        if record.version != version:
+            raise _conflict(record, "The response changed since you saw it: look again before deciding.")
+        if record.claimed_by_other(principal.user_pk, now):
+            raise _conflict(
+                record, "Another moderator has claimed this response.", claimedUntil=record.claim_expires_at.isoformat()
+            )
+        transition = _step(record, action, principal)
+        reason = removal_reason(action, reason)
+        if not await steps.move(
+            session, record.pk, seen_version=version, target=transition.target, reason=reason,
+            unless_claimed_by_other=(principal.user_pk, now),
+        ):  # fmt: skip
+            # Another decision committed between our read and our write.
+            raise _conflict(
+                await steps.record_by_public_id(session, public_id), "Another moderator decided this response first."
+            )
+        steps.add_step_event(session, record.pk, transition, principal.user_pk, now, reason=reason, note=note)
+        if transition.changes_public:
+            await bump_factory_version(session, record.factory_pk)
+    return await reload(sessions, public_id)
+
+
+async def withdraw_response(sessions: Sessions, principal: Principal | None, public_id: str) -> ResponseRecord:
+    """The author takes back a response nobody has decided yet."""
+    principal = _may_attempt(principal, Action.WITHDRAW)
+    now = utc_now()
+    async with write_transaction(sessions) as session:
+        record = await steps.record_by_public_id(session, public_id)
+        if record is None:
+            raise Forbidden(NOT_YOURS)
+        transition = _step(record, Action.WITHDRAW, principal)
+        reason = removal_reason(Action.WITHDRAW, None)
+        if not await steps.move(session, record.pk, seen_version=record.version, target=transition.target, reason=reason):
+            raise _conflict(await steps.record_by_public_id(session, public_id), "The response was decided meanwhile.")
+        steps.add_step_event(session, record.pk, transition, principal.user_pk, now, reason=reason)
+    return await reload(sessions, public_id)
+
+
+async def claim_response(
+    sessions: Sessions, principal: Principal | None, public_id: str, *, limits: Limits
+) -> ResponseRecord:
+    """Hold a submitted response for `limits.claim`, so other moderators leave it alone."""
+    principal = _may_attempt(principal, Action.CLAIM)
+    now = utc_now()
+    async with write_transaction(sessions) as session:
+        record = await _existing_record(session, public_id)
+        transition = _step(record, Action.CLAIM, principal)
+        if not await steps.claim(
+            session, record.pk, in_state=transition.source, user_pk=principal.user_pk, now=now, until=now + limits.claim
+        ):
+            current = await steps.record_by_public_id(session, public_id)
+            raise _conflict(
+                current, "Another moderator has claimed this response.",
+                claimedUntil=current.claim_expires_at.isoformat() if current.claim_expires_at else None,
+            )  # fmt: skip
+        steps.add_step_event(session, record.pk, transition, principal.user_pk, now)
+    return await reload(sessions, public_id)
+
+
+async def release_response(sessions: Sessions, principal: Principal | None, public_id: str) -> ResponseRecord:
+    principal = _may_attempt(principal, Action.RELEASE)
+    now = utc_now()
+    async with write_transaction(sessions) as session:
+        record = await _existing_record(session, public_id)
+        transition = _step(record, Action.RELEASE, principal)
+        if not await steps.release(session, record.pk, principal.user_pk):
+            raise _conflict(record, "You hold no claim on this response.")
+        steps.add_step_event(session, record.pk, transition, principal.user_pk, now)
+    return await reload(sessions, public_id)
+
+
+async def add_note(sessions: Sessions, principal: Principal | None, public_id: str, text: str) -> ResponseRecord:
+    principal = _may_attempt(principal, Action.NOTE)
+    note = _check_note(text)
+    if not note:
+        raise BadUserInput("A note needs text.", argument="text")
+    async with write_transaction(sessions) as session:
+        record = await _existing_record(session, public_id)
+        transition = _step(record, Action.NOTE, principal)
+        steps.add_step_event(session, record.pk, transition, principal.user_pk, utc_now(), note=note)
+    return await reload(sessions, public_id)
+
+
+def _may_attempt(principal: Principal | None, action: Action) -> Principal:
+    """UNAUTHENTICATED without a user, FORBIDDEN for a role that never takes `action`."""
+    principal = require_user(principal)
+    check_role(action, principal.role)
+    return principal
+
+
+def _step(record: ResponseRecord, action: Action, principal: Principal) -> Transition:
+    """The table's transition for this principal on this response; a refusal on its state says
+    the current state and version."""
+    is_author = record.author_pk == principal.user_pk and record.factory_pk == principal.factory_pk
+    try:
+        return step(action, record.state, principal.role, is_author)
+    except Conflict as refused:
+        raise _conflict(record, refused.message) from None
+
+
+async def _existing_record(session, public_id: str) -> ResponseRecord:
+    """For moderators, who may see every response: an unknown id is simply not found."""
+    record = await steps.record_by_public_id(session, public_id)
+    if record is None:
+        raise NotFound("There is no response with this id.", id=public_id)
+    return record
+
+
+def _conflict(record: ResponseRecord, message: str, **details) -> Conflict:
+    return Conflict(message, state=record.state.value, version=record.version, **details)
+
+
+def _check_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise BadUserInput(f"A note may have at most {MAX_NOTE} characters.", argument="note", max=MAX_NOTE)
+    return note or None
