@@ -181,7 +181,8 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 def _not_sqlite(command: str, args: argparse.Namespace, settings: Settings) -> int:
     """PostgreSQL has its own tools: print their commands (never the password), do nothing."""
-    from .storage.backup import BackupError, postgres_commands
+    from .storage.backup import BackupError
+    from .storage.backup_postgres import postgres_commands
 
     try:
         lines = postgres_commands(command, settings.database_url, args.file, settings.attachments_dir)

@@ -28,13 +28,13 @@ class Settings:
     rate_limit: int = 600
     max_body_bytes: int = 256 * 1024
     max_query_nodes: int = 50_000
-    # The work one query may ask for, in requests (schema/extensions/limits.py: one read of a page of 100).
+    # The work one query may ask for, in requests (schema/extensions/cost.py: one read of a page of 100).
     max_query_cost: int = 1_000
     # How long one GraphQL operation may run before it is cancelled (TIMEOUT).
     request_seconds: float = 10.0
     # PORTAL_ENV=production: no GraphiQL, no introspection for anonymous clients.
     production: bool = False
-    # The compiled executor's rendered nodes, per process (schema/fastpath/executor.py).
+    # The compiled executor's rendered nodes, per process (schema/fastpath/renderings.py).
     render_cache_mb: int = 128
     # Golden mode: strawberry answers every compiled request too, and they must agree (tests).
     compiled_check: bool = False

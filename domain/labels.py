@@ -9,6 +9,7 @@ written for this project and want a review by native speakers before a launch.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "fr", "es", "vi", "id", "km", "ar", "bn")
@@ -93,6 +94,8 @@ def label(value: str, language: str) -> str:
     return texts.get(language) or texts[DEFAULT_LANGUAGE]
 
 
+# Every request negotiates; clients send few distinct headers.
+@lru_cache(maxsize=512)
 def negotiate_language(accept_language: str | None, explicit: str | None = None) -> str:
     """The language to answer in: an explicit `lang` wins, then the best of Accept-Language
     (RFC 9110 weights; `fr-CA` matches `fr`), then English."""

@@ -28,32 +28,34 @@ Restore
     (the response cache, ETags) never take the restored data for data they cached;
   - attachment files that the backup does not have are removed (their rows are gone too).
 
-PostgreSQL is backed up with its own tools: `postgres_commands` gives the `pg_dump -Fc` and
-`pg_restore --clean --if-exists` command lines for a URL (never its password).
+PostgreSQL: `backup_postgres.py`. The attachment folder and safe file writes: `backup_files.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
-import re
-import secrets
-import shlex
-import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy.engine import make_url
-
+from .backup_files import (
+    copy_attachments,
+    damaged,
+    fsync,
+    fsync_folder,
+    is_within,
+    put_missing,
+    remove_extras,
+    same_or_inside,
+    stored_files,
+    temporary_beside,
+)
 from .hot_reads import sqlite_data_version
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-# FileStore's temporary files (`.<sha256>.<random>.tmp`) and ours: never content.
-_TEMPORARY = re.compile(r"^\..*\.tmp$")
-_CONTENT_ADDRESS = re.compile(r"^([0-9a-f]{64})\.[a-z]+$")
 
 
 class BackupError(Exception):
@@ -107,59 +109,31 @@ def backup_sqlite(database: Path, target: Path, attachments_dir: Path) -> Backup
         raise BackupError(f"there is no database at {database}")
     if target.is_dir():
         raise BackupError(f"{target} is a folder; give the name of the backup file")
-    if _same_or_inside(target, _database_files(database)) or _is_within(target, attachments_dir):
+    if same_or_inside(target, _database_files(database)) or is_within(target, attachments_dir):
         raise BackupError(f"{target} is the live database or inside its attachment folder; back up elsewhere")
     folder = attachments_backup_path(target)
-    if _is_within(attachments_dir, folder) or _is_within(folder, attachments_dir):
+    if is_within(attachments_dir, folder) or is_within(folder, attachments_dir):
         raise BackupError(f"{folder} overlaps the attachment folder {attachments_dir}; back up elsewhere")
     target.parent.mkdir(parents=True, exist_ok=True)
 
-    temp = _temporary_beside(target)
+    temp = temporary_beside(target)
     try:
-        with _closing(_connect_existing(database)) as source:
+        with closing(_connect_existing(database)) as source:
             _revision(source, database)  # a database of ours, before anything is written
-            with _closing(sqlite3.connect(temp)) as copy:
+            with closing(sqlite3.connect(temp)) as copy:
                 # One step (pages=-1): a single read transaction, so one consistent snapshot.
                 source.backup(copy)
-        with _closing(sqlite3.connect(temp)) as copy:
+        with closing(sqlite3.connect(temp)) as copy:
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
             _check(copy, temp)
             revision = _revision(copy, temp)
-        _fsync(temp)
-        files = _copy_attachments(attachments_dir, folder)
+        fsync(temp)
+        files = copy_attachments(attachments_dir, folder)
         os.replace(temp, target)
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
     finally:
         _remove_database_files(temp)
     return BackupReport(target, revision, target.stat().st_size, folder, files)
-
-
-def _copy_attachments(source: Path, folder: Path) -> int:
-    """Copy the stored files to `folder` (through a temporary folder renamed into place)."""
-    temp = _temporary_beside(folder)
-    old = None
-    try:
-        temp.mkdir()
-        count = 0
-        for relative in _stored_files(source):
-            destination = temp / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                shutil.copyfile(source / relative, destination)
-            except FileNotFoundError:  # removed meanwhile: no committed row references it
-                continue
-            _fsync(destination)
-            count += 1
-        if folder.exists():
-            old = _temporary_beside(folder)
-            os.replace(folder, old)
-        os.replace(temp, folder)
-        _fsync_folder(folder.parent)
-        return count
-    finally:
-        for leftover in (temp, old):
-            if leftover is not None and leftover.exists():
-                shutil.rmtree(leftover, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- restore
@@ -176,10 +150,10 @@ def restore_sqlite(source: Path, database: Path, attachments_dir: Path, *, force
     with open(source, "rb") as file:
         if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise BackupError(f"{source} is not a SQLite database")
-    if _same_or_inside(source, _database_files(database)):
+    if same_or_inside(source, _database_files(database)):
         raise BackupError(f"{source} is the live database itself")
     try:
-        with _closing(_connect_existing(source, read_only=True)) as backup:
+        with closing(_connect_existing(source, read_only=True)) as backup:
             _revision(backup, source)  # a database of ours, before the live one is even looked at
     except sqlite3.Error as error:
         raise BackupError(f"cannot read {source}: {error}") from None
@@ -193,29 +167,29 @@ def restore_sqlite(source: Path, database: Path, attachments_dir: Path, *, force
     files = _verified_attachments(folder) if folder.is_dir() else None
     database.parent.mkdir(parents=True, exist_ok=True)
 
-    temp = _temporary_beside(database)
+    temp = temporary_beside(database)
     try:
-        with _closing(_connect_existing(source, read_only=True)) as backup:
-            with _closing(sqlite3.connect(temp)) as copy:
+        with closing(_connect_existing(source, read_only=True)) as backup:
+            with closing(sqlite3.connect(temp)) as copy:
                 backup.backup(copy)
-        with _closing(sqlite3.connect(temp)) as copy:
+        with closing(sqlite3.connect(temp)) as copy:
             _check(copy, source)
             revision = _revision(copy, source)
         _migrate(temp)
         _settle(temp)
         if files is not None:
-            _put_missing(folder, attachments_dir, files)
+            put_missing(folder, attachments_dir, files)
         if replacing:
-            with _closing(sqlite3.connect(database, timeout=60)) as live:
-                with _closing(sqlite3.connect(temp)) as restored:
+            with closing(sqlite3.connect(database, timeout=60)) as live:
+                with closing(sqlite3.connect(temp)) as restored:
                     _version_past(restored, sqlite_data_version(live))
                     restored.backup(live)  # one write transaction on the live database
         else:
             _remove_database_files(database)  # a stale -wal or -shm of a database that is gone
-            _fsync(temp)
+            fsync(temp)
             os.replace(temp, database)
-            _fsync_folder(database.parent)
-        removed = _remove_extras(attachments_dir, set(files)) if files is not None else 0
+            fsync_folder(database.parent)
+        removed = remove_extras(attachments_dir, set(files)) if files is not None else 0
     except sqlite3.Error as error:
         raise BackupError(f"cannot restore {source} to {database}: {error}") from None
     finally:
@@ -225,37 +199,11 @@ def restore_sqlite(source: Path, database: Path, attachments_dir: Path, *, force
 
 def _verified_attachments(folder: Path) -> list[Path]:
     """The backup's files (relative paths); a content-addressed one must match its hash."""
-    files = list(_stored_files(folder))
-    for relative in files:
-        named = _CONTENT_ADDRESS.match(relative.name)
-        if named and _sha256(folder / relative) != named.group(1):
-            raise BackupError(f"{folder / relative} does not match its name (damaged backup); nothing was restored")
+    files = list(stored_files(folder))
+    wrong = damaged(folder, files)
+    if wrong is not None:
+        raise BackupError(f"{folder / wrong} does not match its name (damaged backup); nothing was restored")
     return files
-
-
-def _put_missing(folder: Path, attachments_dir: Path, files: list[Path]) -> None:
-    for relative in files:
-        destination = attachments_dir / relative
-        if destination.is_file() and destination.stat().st_size == (folder / relative).stat().st_size:
-            continue  # content-addressed: same name, same content
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        temp = _temporary_beside(destination)
-        try:
-            shutil.copyfile(folder / relative, temp)
-            _fsync(temp)
-            os.replace(temp, destination)
-            _fsync_folder(destination.parent)
-        finally:
-            temp.unlink(missing_ok=True)
-
-
-def _remove_extras(attachments_dir: Path, keep: set[Path]) -> int:
-    removed = 0
-    for relative in list(_stored_files(attachments_dir)):
-        if relative not in keep:
-            (attachments_dir / relative).unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def _migrate(path: Path) -> None:
@@ -286,62 +234,13 @@ def _version_past(restored: sqlite3.Connection, live: int | None) -> None:
 
 def _settle(path: Path) -> None:
     """Fold the -wal back into the file, so the file alone is the whole database."""
-    with _closing(sqlite3.connect(path)) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-# --------------------------------------------------------------------------- PostgreSQL
-
-
-def postgres_commands(command: str, url: str, file: Path, attachments_dir: Path) -> list[str]:
-    """The shell commands that do `command` ("backup" or "restore") for a PostgreSQL `url`.
-
-    The connection parameters come from the URL; the password never does (pg_dump and
-    pg_restore read it from PGPASSWORD or ~/.pgpass).
-    """
-    if not url.startswith("postgres"):
-        raise BackupError("backup and restore work on a SQLite file or, through pg_dump, on PostgreSQL")
-    parsed = make_url(url)
-    connection: list[str] = []
-    host = parsed.host or parsed.query.get("host")
-    if isinstance(host, tuple):
-        host = host[0]
-    for flag, value in (("-h", host), ("-p", parsed.port), ("-U", parsed.username), ("-d", parsed.database)):
-        if value not in (None, ""):
-            connection += [flag, str(value)]
-    folder = attachments_backup_path(Path(file))
-    if command == "backup":
-        lines = [
-            ["pg_dump", "-Fc", *connection, "-f", str(file)],
-            ["rsync", "-a", "--delete", "--exclude", ".*.tmp", f"{attachments_dir}/", f"{folder}/"],
-        ]
-    elif command == "restore":
-        lines = [
-            ["pg_restore", "--clean", "--if-exists", "--single-transaction", *connection, str(file)],
-            ["rsync", "-a", "--delete", "--exclude", ".*.tmp", f"{folder}/", f"{attachments_dir}/"],
-            ["portal", "db", "upgrade"],
-        ]
-    else:
-        raise ValueError(command)
-    return [shlex.join(line) for line in lines]
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-class _closing:
-    """`with` for sqlite3 connections: closes them (sqlite3's own `with` only commits)."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.connection
-
-    def __exit__(self, *_exc) -> None:
-        self.connection.close()
 
 
 def _connect_existing(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
@@ -384,30 +283,6 @@ def known_revisions() -> set[str]:
     return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
-def _stored_files(root: Path):
-    """Relative paths of the regular files under `root`, temporary ones left out."""
-    if not root.is_dir():
-        return
-    for folder, subfolders, names in os.walk(root):
-        subfolders[:] = [name for name in subfolders if not _TEMPORARY.match(name)]
-        for name in names:
-            path = Path(folder) / name
-            if not _TEMPORARY.match(name) and path.is_file() and not path.is_symlink():
-                yield path.relative_to(root)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _temporary_beside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-
-
 def _database_files(database: Path) -> list[Path]:
     return [database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")]
 
@@ -415,30 +290,3 @@ def _database_files(database: Path) -> list[Path]:
 def _remove_database_files(database: Path) -> None:
     for path in _database_files(database):
         path.unlink(missing_ok=True)
-
-
-def _same_or_inside(path: Path, candidates: list[Path]) -> bool:
-    resolved = path.resolve()
-    return any(resolved == candidate.resolve() for candidate in candidates)
-
-
-def _is_within(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as file:
-        os.fsync(file.fileno())
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

@@ -37,7 +37,7 @@ class Limits:
     max_files: int = 5
     max_file_bytes: int = 10 * 1024 * 1024
     claim: timedelta = timedelta(minutes=15)
-    # Files cleaned at once in this process (workflows/attachments.py: clean_in_turn).
+    # Files cleaned at once in this process (workflows/attachments/cleaning.py: clean_in_turn).
     max_decodes: int = 2
     # Responses one factory may submit in any 24 hours; 0: no quota.
     responses_per_day: int = 20

@@ -1,27 +1,10 @@
-"""A node budget and a work cost: a query that could return or do too much is refused before it runs.
+"""A node budget and a work budget: a query that could return or do too much is refused before it runs.
 
-In the manner of GitHub's GraphQL API (500,000 nodes), sized for us. The worst case of an
-operation is the number of list items its response could hold, counted on the document alone
-(after validation, with fragments and variables resolved, before any resolver runs):
+In the manner of GitHub's GraphQL API (500,000 nodes), sized for us. What an operation could return
+(its nodes) and what it could make the server do (its cost, in requests) are counted on the
+document alone by `cost.py`'s `measure`.
 
-- a connection (a field with a `first` argument) holds `first` items in each of its list fields
-  (`edges`, `nodes`); `first` comes from a literal, a variable or the variable's default, is 20
-  when absent or null, and counts as at most 100 (the connections refuse more themselves);
-- a plain list holds at most `LIST_SIZES["Type.field"]` items, `UNKNOWN_LIST` when the table
-  does not know it; introspection lists are bounded by the schema itself (its number of types,
-  the most fields of any type, ...);
-- a list nested in a list counts once per item of its parent: the counts multiply down the tree
-  and add up across it. `factories(first: 100)` with `latestAssessment { findings { id } }` is
-  100 + 100 x 40 = 4,100 nodes; add `responses { id }` to the findings and it is
-  4,100 + 4,000 x 50 = 204,100.
-
-The count is an upper bound: fragments on different types of an interface are all counted, and
-`@skip`/`@include` are ignored. Bounds shared by siblings are not modelled either: an assessment
-has at most 50 responses in all, yet `findings { responses }` counts 50 for each finding. Clients
-that want the responses of many assessments should ask `Assessment.responses` (with
-`finding { id }`), which counts 50 per assessment.
-
-Over the budget, the operation does not run: the result is one error with
+Over the node budget (`max_nodes`: `PORTAL_MAX_QUERY_NODES`, 50,000), the operation does not run: the result is one error with
 `extensions = {"code": "QUERY_TOO_COMPLEX", "nodes": <count>, "maxNodes": <budget>}`.
 The extension sets the execution context's `result` in `on_execute` (every extension's
 `on_execute` begins before execution does), and strawberry returns that result instead of
@@ -30,29 +13,7 @@ executing: no resolver runs. The error's original error is a `PortalError`, so
 Without `data` and without a path, it is a request error for `schema.http` (400 with
 `application/graphql-response+json`, 200 with `application/json`).
 
-A work cost: what a query makes the server do, not how much it returns. The same traversal
-counts it (`measure`), in *requests*: one request is one database read of a page of at most 100
-nodes, the unit of GitHub's rate-limit cost. Each field costs its own requests once for every
-object it is resolved on, so a field under a list costs once per item the list may hold (the
-list sizes above), and nested connections multiply:
-
-| what | requests, each time it is resolved |
-| --- | --- |
-| a connection (`first`) | `ceil(first / 100)`, at least 1 (always 1 today: `first` is at most 100) |
-| `totalCount` (`FactoryConnection`, `ModerationQueue`) | 1 |
-| each `facets` field (`country`, `factoryType`, `compliance`, `modality`, `issue`) | 1 |
-| ... of a factory connection with a `search` filter | the above x `SEARCH_COST` (10): a name search scans every public factory, where the other filters read indexes |
-| `countryReport` | `REPORT_COST` (50): it aggregates the country's whole history |
-| `ComplianceIssue.countries` | 1: one read per issue |
-| anything else | 0: plain fields, and fields that DataLoaders batch into one read per request |
-
-A query costs at least 1. `issues` holds every question some country reports publicly: up to
-`LIST_SIZES["Query.issues"]`, or `LIST_SIZES["Query.issues(country)"]` with a country. So
-`issues { nonCompliantFactories(first: 1, filter: {search: "x"}) { totalCount } }` costs
-250 x (10 + 10) = 5,000 requests, and 30 aliases of it 150,000; `factories(filter: {search: "x"})
-{ totalCount facets { issue { count } } }` costs 30; twenty `countryReport`s 1,000.
-
-Over the budget (`max_cost`: `PORTAL_MAX_QUERY_COST`, 1,000), the operation does not run either:
+Over the work budget (`max_cost`: `PORTAL_MAX_QUERY_COST`, 1,000), the operation does not run either:
 one error with `extensions = {"code": "QUERY_TOO_COMPLEX", "cost": <requests>, "maxCost": <budget>}`
 (and `nodes`/`maxNodes` too when both are crossed). Issue 13's rate limit can charge the same
 figure: GitHub charges `requests / 100`, at least 1 point, per query. The compiled executor
@@ -63,164 +24,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
-from typing import Any, NamedTuple
 
-from graphql import (
-    DocumentNode,
-    ExecutionResult,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLEnumType,
-    GraphQLError,
-    GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    get_named_type,
-    is_abstract_type,
-)
-from graphql.pyutils import Undefined
-from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
-from graphql.utilities import get_operation_ast, value_from_ast_untyped
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from ...domain.errors import QUERY_TOO_COMPLEX, TIMEOUT, PortalError
-from ...resolvers.factories import MAX_PAGE
+from .cost import NOTHING, Measure, measure
 
 log = logging.getLogger("transparency_portal.limits")
 
 MAX_NODES = 50_000
-# What a connection returns when `first` is absent or null, and the most it returns.
-DEFAULT_FIRST = 20
-MAX_FIRST = MAX_PAGE
-# A list the table below does not know.
-UNKNOWN_LIST = 100
-
-# The most items of each plain list we know a bound for, keyed "Type.field", or
-# "Type.field(argument)" for the bound when that argument is given (not null).
-LIST_SIZES: dict[str, int] = {
-    # Every question some country reports publicly: at most the tool's questions (200+; the
-    # demo's 250, of which its 7 programmes report 51). With `country`, that country's.
-    "Query.issues": 250,
-    "Query.issues(country)": 40,
-    # A country reports at most 40 of the tool's questions publicly (Cambodia: 21).
-    "Country.issues": 40,
-    # One finding per publicly reported issue of the factory's country.
-    "Assessment.findings": 40,
-    "Assessment.nonCompliances": 40,
-    # Approved responses of one assessment; per finding, at most as many.
-    "Assessment.responses": 50,
-    "Finding.responses": 50,
-    # PORTAL_MAX_ATTACHMENTS (5 unless configured otherwise).
-    "Response.attachments": 5,
-    # A country report: the country's public issues, and one period per calendar year from its
-    # first assessment to its last (programmes began in 2001; 50 leaves room for odd dates).
-    "CountryReport.issues": 40,
-    "CountryReport.green": 50,
-    "IssueTrend.periods": 50,
-}
-
-
 MAX_COST = 1_000
-# Requests a name search multiplies the reads of its connection by: it scans every public
-# factory (a LIKE '%...%' uses no index), where the other filters read indexes.
-SEARCH_COST = 10
-# A country report aggregates the country's whole history: about 50 page reads' worth of time.
-REPORT_COST = 50
-# The requests of fields that read the database on their own, each time they are resolved
-# ("Type.field"); connections are counted by their `first`, every other field costs 0.
-FIELD_COSTS: dict[str, int] = {
-    "FactoryConnection.totalCount": 1,
-    "ModerationQueue.totalCount": 1,
-    "FactoryFacets.country": 1,
-    "FactoryFacets.factoryType": 1,
-    "FactoryFacets.compliance": 1,
-    "FactoryFacets.modality": 1,
-    "FactoryFacets.issue": 1,
-    "ComplianceIssue.countries": 1,
-    "Query.countryReport": REPORT_COST,
-}
-# The fields above that read with their connection's filter, and so scan with its search.
-FILTERED = frozenset(
-    {"FactoryConnection.totalCount", *(k for k in FIELD_COSTS if k.startswith("FactoryFacets."))}
-)
-
-
-class Measure(NamedTuple):
-    """An operation's worst case: the list items its response could hold, and its work in requests."""
-
-    nodes: int
-    cost: int
-
-    def __add__(self, other: Measure) -> Measure:  # type: ignore[override]
-        return Measure(self.nodes + other.nodes, self.cost + other.cost)
-
-    def times(self, items: int) -> Measure:
-        return Measure(self.nodes * items, self.cost * items)
-
-
-NOTHING = Measure(0, 0)
-
-
-class _Scope(NamedTuple):
-    """Where a selection is counted: in a connection of `page` items whose reads cost `scan`
-    times their requests, or (page None, scan 1) anywhere else."""
-
-    page: int | None = None
-    scan: int = 1
 
 
 class QueryTooComplex(PortalError):
     code = QUERY_TOO_COMPLEX
 
 
-def count_nodes(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None = None,
-    variables: Mapping[str, Any] | None = None,
-    list_sizes: Mapping[str, int] | None = None,
-) -> int:
-    """The worst-case number of list items the operation's response could hold.
-
-    `document` must have passed validation (unknown fields and fragments count nothing)."""
-    return measure(schema, document, operation_name, variables, list_sizes).nodes
-
-
-def measure(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None = None,
-    variables: Mapping[str, Any] | None = None,
-    list_sizes: Mapping[str, int] | None = None,
-) -> Measure:
-    """The operation's worst-case nodes and its work cost in requests (at least 1), in one pass.
-
-    `document` must have passed validation (unknown fields and fragments count nothing)."""
-    operation = get_operation_ast(document, operation_name)
-    if operation is None:
-        return Measure(0, 1)
-    root = schema.get_root_type(operation.operation)
-    if root is None:
-        return Measure(0, 1)
-    sizes = {**_introspection_sizes(schema), **LIST_SIZES, **(list_sizes or {})}
-    variables = variables if isinstance(variables, Mapping) else {}
-    counted = _Counter(schema, document, operation, variables, sizes).selections(operation.selection_set, root, _Scope())
-    return Measure(counted.nodes, max(counted.cost, 1))
-
-
 class NodeBudget(SchemaExtension):
     """Refuses an operation whose worst case exceeds `max_nodes`, or whose work exceeds
     `max_cost` (pass it as a factory: `lambda: NodeBudget(max_nodes=...)`). `list_sizes` adds to
-    or overrides `LIST_SIZES`."""
+    or overrides `cost.LIST_SIZES`."""
 
     def __init__(
         self, max_nodes: int = MAX_NODES, list_sizes: Mapping[str, int] | None = None, max_cost: int = MAX_COST
@@ -288,133 +112,3 @@ def timed_out(seconds: float) -> GraphQLError:
         maxSeconds=seconds,
     )
     return GraphQLError(refused.message, original_error=refused, extensions={"code": refused.code, "maxSeconds": seconds})
-
-
-class _Counter:
-    def __init__(
-        self, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-        variables: Mapping[str, Any], sizes: Mapping[str, int],
-    ) -> None:
-        self.schema = schema
-        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        defaults = {
-            d.variable.name.value: value_from_ast_untyped(d.default_value)
-            for d in operation.variable_definitions or ()
-            if d.default_value is not None
-        }
-        # The values the operation runs with: those sent, else the variables' defaults.
-        self.variables = {**defaults, **variables}
-        self.sizes = sizes
-        # A fragment's count depends only on the scope it is spread in: count each once.
-        self.fragment_counts: dict[tuple[str, _Scope], Measure] = {}
-        self.spreading: set[str] = set()
-
-    def selections(self, selection_set: SelectionSetNode | None, parent: Any, scope: _Scope) -> Measure:
-        """What one object of type `parent` costs, in `scope`."""
-        if selection_set is None:
-            return NOTHING
-        total = NOTHING
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, scope)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                on = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selections(selection.selection_set, on or parent, scope)
-            elif isinstance(selection, FragmentSpreadNode):
-                total += self.spread(selection.name.value, scope)
-        return total
-
-    def spread(self, name: str, scope: _Scope) -> Measure:
-        key = (name, scope)
-        if key not in self.fragment_counts:
-            fragment = self.fragments.get(name)
-            if fragment is None or name in self.spreading:  # validation refuses both
-                return NOTHING
-            self.spreading.add(name)
-            on = self.schema.get_type(fragment.type_condition.name.value)
-            self.fragment_counts[key] = self.selections(fragment.selection_set, on, scope) if on else NOTHING
-            self.spreading.discard(name)
-        return self.fragment_counts[key]
-
-    def field(self, node: FieldNode, parent: Any, scope: _Scope) -> Measure:
-        definition = self.definition(parent, node.name.value)
-        if definition is None:
-            return NOTHING
-        name = f"{parent.name}.{node.name.value}"
-        output = definition.type
-        if isinstance(output, GraphQLNonNull):
-            output = output.of_type
-        first = self.first(node, definition) if "first" in definition.args else None
-        own = FIELD_COSTS.get(name, 0) * (scope.scan if name in FILTERED else 1)
-        if first is not None and not isinstance(output, GraphQLList):
-            # A connection: one request per 100 nodes of its page, each a scan with a search;
-            # its lists hold `first` items each.
-            scan = SEARCH_COST if self.searches(node, definition) else 1
-            requests = max(1, -(-first // MAX_FIRST)) * scan
-            return Measure(0, own + requests) + self.selections(node.selection_set, get_named_type(output), _Scope(first, scan))
-        if not isinstance(output, GraphQLList):
-            # An object (or a scalar), once: its lists are not the connection's, its reads are.
-            return Measure(0, own) + self.selections(node.selection_set, get_named_type(output), _Scope(None, scope.scan))
-        below = self.selections(node.selection_set, get_named_type(output), _Scope())
-        size = self.list_size(name, node)
-        if size is None:
-            size = next((s for s in (first, scope.page) if s is not None), UNKNOWN_LIST)
-        return Measure(size, own) + below.times(size)
-
-    def list_size(self, name: str, node: FieldNode) -> int | None:
-        for argument in node.arguments or ():
-            bound = self.sizes.get(f"{name}({argument.name.value})")
-            if bound is not None and value_from_ast_untyped(argument.value, self.variables) not in (None, Undefined):
-                return bound
-        return self.sizes.get(name)
-
-    def searches(self, node: FieldNode, definition: GraphQLField) -> bool:
-        """Whether the connection's `filter` has a name search (the only filter that scans)."""
-        if "filter" not in definition.args:
-            return False
-        value = self.argument(node, definition, "filter")
-        return isinstance(value, Mapping) and bool(value.get("search"))
-
-    def argument(self, node: FieldNode, definition: GraphQLField, name: str) -> Any:
-        """An argument's value as the field would get it (its default when absent)."""
-        for argument in node.arguments or ():
-            if argument.name.value == name:
-                return value_from_ast_untyped(argument.value, self.variables)
-        return definition.args[name].default_value
-
-    def definition(self, parent: Any, name: str) -> GraphQLField | None:
-        if name == "__schema" and parent is self.schema.query_type:
-            return SchemaMetaFieldDef
-        if name == "__type" and parent is self.schema.query_type:
-            return TypeMetaFieldDef
-        fields = getattr(parent, "fields", None)
-        return fields.get(name) if fields else None  # None too for __typename: a scalar
-
-    def first(self, node: FieldNode, definition: GraphQLField) -> int:
-        value = self.argument(node, definition, "first")
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool):
-            return DEFAULT_FIRST
-        return min(max(value, 0), MAX_FIRST)
-
-
-@lru_cache(maxsize=8)
-def _introspection_sizes(schema: GraphQLSchema) -> dict[str, int]:
-    """Introspection lists are bounded by the schema: the most of each that any type has."""
-    types = list(schema.type_map.values())
-    composite = [t for t in types if isinstance(t, (GraphQLObjectType, GraphQLInterfaceType))]
-    fields = [f for t in composite for f in t.fields.values()]
-    return {
-        "__Schema.types": len(types),
-        "__Schema.directives": len(schema.directives),
-        "__Type.fields": max((len(t.fields) for t in composite), default=0),
-        "__Type.interfaces": max((len(t.interfaces) for t in composite), default=0),
-        "__Type.possibleTypes": max((len(schema.get_possible_types(t)) for t in types if is_abstract_type(t)), default=0),
-        "__Type.enumValues": max((len(t.values) for t in types if isinstance(t, GraphQLEnumType)), default=0),
-        "__Type.inputFields": max((len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)), default=0),
-        "__Field.args": max((len(f.args) for f in fields), default=0),
-        "__Directive.args": max((len(d.args) for d in schema.directives), default=0),
-        "__Directive.locations": max((len(d.locations) for d in schema.directives), default=0),
-    }

@@ -13,19 +13,13 @@ path when all of these hold, and otherwise strawberry answers it as always:
 
 The executor answers the envelope (keyset page, cursors, `pageInfo`, `totalCount`) itself; each
 node is strawberry's own rendering (`render.py`: one execution of the node selection for
-all the factories a page misses). Rendered edges (cursor and node) and nodes are kept as JSON
-bytes per (selection, language, day, order for edges, the catalogue's digest) and factory row
-version (`Renderings`, bounded in bytes, oldest dropped first): a node depends only on its
-projection row, whose `row_version` moves when that factory's public document changes, and on
-the questions and country programmes (the catalogue, re-read with each data version and kept by
-its digest), and a cursor only on the row and the order. An import or a decision re-renders
-the factories it changed, not the list. The page's keys are read every time (one
-keyset query, from a statement built once per filter, order and day), so a page after any cursor
-costs that query and a join of bytes; the total per filter and day is kept per version.
+all the factories a page misses), kept between requests by factory row version
+(`renderings.py`), so an import or a decision re-renders the factories it changed, not the list.
+The page's keys are read every time (one keyset query, from a statement built once per filter,
+order and day), so a page after any cursor costs that query and a join of bytes; the total per
+filter and day is kept per version.
 
-The arguments of `factories` are converted as strawberry converts them for its resolver and all
-passed on to `list_arguments`; if the field defines one `list_arguments` does not take, the
-executor stays off (every request goes to strawberry) rather than drop it.
+The arguments of `factories` are passed on as `arguments.py` says, or the executor stays off.
 
 Golden mode (`PORTAL_COMPILED_CHECK=1`; on in the test suite): strawberry answers every request
 the executor could answer too, and the two answers must be the same bytes, status and headers;
@@ -34,11 +28,9 @@ a difference is logged, counted in `mismatches` and answered with 500.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import logging
 import secrets
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache, partial
@@ -46,9 +38,8 @@ from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError, GraphQLField, GraphQLSchema
-from graphql.execution.values import get_argument_values, get_variable_values
-from strawberry.types.arguments import convert_arguments
+from graphql import GraphQLError, GraphQLSchema
+from graphql.execution.values import get_variable_values
 
 from ...domain.errors import PortalError
 from ...domain.labels import negotiate_language
@@ -56,59 +47,19 @@ from ...resolvers import factories as factory_reads
 from ...resolvers.issues import catalogue
 from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
-from .plan import (
-    ConnectionPlan,
-    EdgePlan,
-    NodeSelection,
-    Plan,
-    Unsupported,
-    compile_plan,
-)
-from ..extensions.limits import MAX_COST, Measure, measure, over_budget
-from .render import RenderFailed, render_nodes
+from ..extensions.cost import Measure, measure
+from ..extensions.limits import MAX_COST, over_budget
 from ..http.answer_cache import VERSION_STATE
 from ..http.asgi import graphql_request, header_map, read_body
 from ..http.view import JSON, negotiate_media_type
-from ..types.factory_list import list_arguments
 from ..types.public import PageInfo
+from .answers import DISAGREES, Answer, captured, json_answer, same, succeeded
+from .arguments import budget_key, page_arguments, passed_arguments
+from .plan import ConnectionPlan, EdgePlan, NodeSelection, Plan, Unsupported, compile_plan
+from .render import RenderFailed, render_nodes
+from .renderings import PageRequest, Renderings, digest
 
 log = logging.getLogger(__name__)
-
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
-
-
-class Renderings:
-    """Edges and nodes rendered as JSON bytes, at most `max_bytes` of them (the oldest dropped
-    first). Grouped by what they were rendered for (a selection, language, day, order, catalogue),
-    each group a dict by the row key of `factories.key_page`: (factory, valid from, row version)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.groups: dict[tuple, dict[tuple, bytes]] = {}
-        self.order: deque[tuple[dict[tuple, bytes], int]] = deque()  # for dropping the oldest
-
-    def group(self, key: tuple) -> dict[tuple, bytes]:
-        found = self.groups.get(key)
-        if found is None:
-            found = self.groups[key] = {}
-        return found
-
-    def put(self, group: dict[tuple, bytes], pk: tuple, rendered: bytes) -> None:
-        if len(rendered) > self.max_bytes:
-            return
-        group[pk] = rendered
-        self.order.append((group, pk))
-        self.size += len(rendered)
-        while self.size > self.max_bytes:
-            oldest, oldest_pk = self.order.popleft()
-            dropped = oldest.pop(oldest_pk, None)
-            self.size -= len(dropped) if dropped is not None else 0
-
-    def clear(self) -> None:
-        self.groups.clear()
-        self.order.clear()
-        self.size = 0
 
 
 class CompiledExecutor:
@@ -155,8 +106,7 @@ class CompiledExecutor:
         self.node_counts: dict[tuple[Plan, tuple], Measure] = {}
         self.answered = 0  # by plan
         self.rendered = 0  # nodes strawberry rendered for the plan (renderings missed)
-        # Stands for a rendered list until the answer is joined (`_spliced`): random, so that no
-        # text of the data can be taken for it.
+        # Stands for a rendered list until the answer is joined (`PageRequest.spliced`).
         self.marker = secrets.token_hex(8)
         self.mismatches: list[str] = []
 
@@ -181,8 +131,8 @@ class CompiledExecutor:
         document = (query, operation_name)
         vetted = document in self.vetted
         if not vetted and not self.golden:
-            answer = await self._strawberry(scope, receive, send)
-            if _succeeded(answer):
+            answer = await captured(self.app, scope, receive, send)
+            if succeeded(answer):
                 self._vet(document)
             return
         language = negotiate_language(headers.get(b"accept-language", b"").decode("latin-1") or None)
@@ -193,7 +143,7 @@ class CompiledExecutor:
             if body is None:
                 return await self.app(scope, receive, send)
             self.answered += 1
-            answer = _response(body, media_type)
+            answer = json_answer(body, media_type)
         status, response_headers, response_body = answer
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": response_body})
@@ -203,25 +153,9 @@ class CompiledExecutor:
         while len(self.vetted) > self.max_documents:
             self.vetted.popitem(last=False)
 
-    async def _strawberry(self, scope, receive, send=None) -> Answer:
-        """Strawberry's answer, captured (and passed on to `send`, when given)."""
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
-
-        async def capture(message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            if send is not None:
-                await send(message)
-
-        await self.app(scope, receive, capture)
-        return captured["status"], captured["headers"], captured["body"]
-
     async def _check(self, document, vetted: bool, scope, receive, plan, variables, language, media_type) -> Answer:
-        reference = await self._strawberry(scope, receive)
-        if _succeeded(reference):
+        reference = await captured(self.app, scope, receive)
+        if succeeded(reference):
             self._vet(document)
         elif not vetted:
             return reference  # not vetted: the executor would not have run
@@ -229,14 +163,13 @@ class CompiledExecutor:
         if body is None:
             return reference
         self.answered += 1
-        answer = _response(body, media_type)
-        if answer[0] == reference[0] and answer[2] == reference[2] and sorted(answer[1]) == sorted(reference[1]):
+        answer = json_answer(body, media_type)
+        if same(answer, reference):
             return answer
         difference = f"compiled executor and strawberry differ on {document[0]!r}:\n{answer!r}\n{reference!r}"
         log.error(difference)
         self.mismatches.append(difference)
-        message = b'{"errors":[{"message":"The compiled executor disagrees with strawberry.","extensions":{"code":"INTERNAL"}}]}'
-        return 500, [(b"content-type", JSON.encode()), (b"content-length", str(len(message)).encode())], message
+        return DISAGREES
 
     async def _execute(self, plan: Plan, variables: dict[str, Any], language: str, scope) -> bytes | None:
         """The answer's bytes, or None when strawberry should answer (with its error)."""
@@ -248,7 +181,7 @@ class CompiledExecutor:
                 return None
             version = scope.get("state", {}).get(VERSION_STATE)
             await self._follow(await self.hot.data_version() if version is None else version)
-            request = _PageRequest(self.clock(), language, self.marker)
+            request = PageRequest(self.clock(), language, self.marker)
             data = {}
             for key, connection in plan.roots:
                 data[key] = "Query" if connection is None else await self._connection(connection, coerced, request)
@@ -257,12 +190,11 @@ class CompiledExecutor:
         except Exception:
             log.exception("the compiled executor failed; strawberry answers")
             return None
-        return self._spliced(orjson.dumps({"data": data}), request.lists)
+        return request.spliced(orjson.dumps({"data": data}))
 
     def _counted(self, plan: Plan, variables: dict[str, Any]) -> Measure:
-        """The query budget's count, kept per plan and what of the variables moves it: numbers
-        (`first`) and whether a filter or string has a search (a cursor's value moves nothing)."""
-        key = (plan, tuple(sorted((k, _counted_as(v)) for k, v in variables.items())))
+        """The query budget's count, kept per plan and what of the variables moves it."""
+        key = (plan, budget_key(variables))
         counted = self.node_counts.get(key)
         if counted is None:
             if len(self.node_counts) > 4096:
@@ -279,21 +211,11 @@ class CompiledExecutor:
         if version != self.version:
             self.totals.clear()
             self.catalogue = await catalogue(self.sessions)
-            self.catalogue_digest = _digest(self.catalogue)
+            self.catalogue_digest = digest(self.catalogue)
             self.version = version
 
-    def _list_arguments(self, plan: ConnectionPlan, variables) -> tuple[str | None, tuple]:
-        """`after`, and what `list_arguments` makes of every other argument of `factories`,
-        converted as strawberry converts them for the field's resolver."""
-        values = get_argument_values(self.factories_field, plan.field, variables)
-        definition = self.factories_field.extensions["strawberry-definition"]
-        converter = self.strawberry_schema.schema_converter
-        arguments = convert_arguments(values, definition.arguments, converter.scalar_registry, self.strawberry_schema.config)
-        after = arguments.pop("after", None)
-        return after, list_arguments(**arguments)
-
-    async def _connection(self, plan: ConnectionPlan, variables, request: _PageRequest) -> dict[str, Any]:
-        after, (first, spec, order) = self._list_arguments(plan, variables)
+    async def _connection(self, plan: ConnectionPlan, variables, request: PageRequest) -> dict[str, Any]:
+        after, (first, spec, order) = page_arguments(self.strawberry_schema, self.factories_field, plan.field, variables)
         today = request.now.date()
         page = await factory_reads.key_page(self.hot, first, after, spec, order, today)
         pks = [pk for pk, _ in page.keys]
@@ -312,31 +234,31 @@ class CompiledExecutor:
                 result[key] = "FactoryConnection"
         return result
 
-    async def _nodes(self, selection: NodeSelection, pks: list[int], request: _PageRequest) -> list[bytes]:
-        """One rendering per factory: kept ones as they are, the others rendered by strawberry in
-        one execution over the factories read in one statement, and kept."""
+    async def _nodes(self, selection: NodeSelection, pks: list[int], request: PageRequest) -> list[bytes]:
+        """One rendering per factory: kept ones as they are, the others rendered (`_render`) and kept."""
         group = self.renderings.group((selection, request.language, request.now.date(), self.catalogue_digest))
         parts = [group.get(pk) for pk in pks]
         missing = [pk for pk, part in zip(pks, parts) if part is None]
         if not missing:
             return parts
-        views = await factory_reads.factories_by_pk(self.hot, missing)
-        found = [pk for pk in missing if pk in views]
-        rendered = dict(
-            zip(
-                found,
-                await render_nodes(
-                    selection, [views[pk] for pk in found], sessions=self.sessions, now=request.now,
-                    language=request.language, catalogue=self.catalogue,
-                ),
-            )
-        )
-        self.rendered += len(rendered)
+        rendered = await self._render(selection, missing, request)
         for pk, part in rendered.items():
             self.renderings.put(group, pk, part)
         return [part if part is not None else rendered[pk] for pk, part in zip(pks, parts)]
 
-    async def _edges(self, plan: EdgePlan, page, request: _PageRequest) -> list[bytes]:
+    async def _render(self, selection: NodeSelection, pks: list, request: PageRequest) -> dict:
+        """Strawberry's rendering of these factories' nodes: one execution over the factories read
+        in one statement."""
+        views = await factory_reads.factories_by_pk(self.hot, pks)
+        found = [pk for pk in pks if pk in views]
+        rendered = await render_nodes(
+            selection, [views[pk] for pk in found], sessions=self.sessions, now=request.now,
+            language=request.language, catalogue=self.catalogue,
+        )
+        self.rendered += len(found)
+        return dict(zip(found, rendered))
+
+    async def _edges(self, plan: EdgePlan, page, request: PageRequest) -> list[bytes]:
         """One edge per factory, kept per order too (its cursor): a node's bytes inside it as they
         were rendered."""
         group = self.renderings.group((plan, request.language, request.now.date(), page.order, self.catalogue_digest))
@@ -346,10 +268,11 @@ class CompiledExecutor:
         if not missing:
             return parts
         missing_pks = [pk for _, pk in missing]
+        # Rendered for the edge and kept inside it only: kept as nodes too, every factory would
+        # take twice the memory, and past the bound the oldest go first, so a list larger than
+        # half the bound would miss on every page.
         nodes = {
-            key: dict(zip(missing_pks, await self._nodes(selection, missing_pks, request)))
-            for key, what, selection in plan.selection
-            if what == "node"
+            key: await self._render(selection, missing_pks, request) for key, what, selection in plan.selection if what == "node"
         }
         for index, pk in missing:
             edge = {}
@@ -364,93 +287,9 @@ class CompiledExecutor:
             self.renderings.put(group, pk, parts[index])
         return parts
 
-
-    def _spliced(self, body: bytes, lists: list[list[bytes]]) -> bytes:
-        """The answer with each list marker replaced by its list, in one join: a page is a few
-        hundred kilobytes, and every concatenation or serialisation of it is another copy."""
-        if not lists:
-            return body
-        markers = [orjson.dumps(_marker(self.marker, n)) for n in range(len(lists))]
-        found = sorted((body.index(marker), n) for n, marker in enumerate(markers))
-        pieces, at = [], 0
-        for position, n in found:
-            pieces.append(body[at:position])
-            parts = lists[n]
-            pieces.append(b"[")
-            for index, part in enumerate(parts):
-                if index:
-                    pieces.append(b",")
-                pieces.append(part)
-            pieces.append(b"]")
-            at = position + len(markers[n])
-        pieces.append(body[at:])
-        return b"".join(pieces)
-
     async def _total(self, spec, today: date) -> int:
         key = (spec, today)
         if key not in self.totals:
             self.totals[key] = await factory_reads.count(self.hot, spec, today)
         return self.totals[key]
 
-
-def _marker(marker: str, n: int) -> str:
-    return f"\x00{marker}{n}\x00"
-
-
-class _PageRequest:
-    """What one request's rendering needs: its time and language, and the lists of renderings
-    its answer holds as markers until `_spliced` joins them in."""
-
-    __slots__ = ("language", "lists", "marker", "now")
-
-    def __init__(self, now: datetime, language: str, marker: str) -> None:
-        self.now = now
-        self.language = language
-        self.marker = marker
-        self.lists: list[list[bytes]] = []
-
-    def add(self, parts: list[bytes]) -> str:
-        self.lists.append(parts)
-        return _marker(self.marker, len(self.lists) - 1)
-
-
-def passed_arguments(field: GraphQLField) -> frozenset[str] | None:
-    """The GraphQL names of the `factories` arguments, when the fast path passes each on
-    (`after` to the keyset page, every other one to `list_arguments`); None when one of them
-    would be dropped."""
-    definition = field.extensions["strawberry-definition"]
-    taken = set(inspect.signature(list_arguments).parameters) | {"after"}
-    if any(argument.python_name not in taken for argument in definition.arguments):
-        return None
-    return frozenset(field.args)
-
-
-def _digest(catalogue: tuple[dict, dict]) -> str:
-    """The same questions and programmes give the same digest in every process and version."""
-    questions, countries = catalogue
-    return hashlib.sha256(repr((sorted(questions.items()), sorted(countries.items()))).encode()).hexdigest()
-
-
-def _counted_as(value: Any) -> Any:
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, dict):
-        return bool(value.get("search"))
-    return bool(value) if isinstance(value, str) else None
-
-
-def _succeeded(answer: Answer) -> bool:
-    return answer[0] == 200 and b'"errors"' not in answer[2]
-
-
-def _response(body: bytes, media_type: str) -> Answer:
-    # As strawberry's view answers (schema/http/view.py: create_response), so that golden mode can compare.
-    return (
-        200,
-        [
-            (b"vary", b"Accept"),
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", f"{media_type}; charset=utf-8".encode()),
-        ],
-        body,
-    )

@@ -20,6 +20,7 @@ on the wire:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -41,6 +42,8 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 
 
+# Every request negotiates; clients send few distinct headers.
+@lru_cache(maxsize=512)
 def negotiate_media_type(accept: str | None) -> str | None:
     """The media type to answer with, or None when the client accepts neither JSON type.
 

@@ -21,7 +21,8 @@ from transparency_portal.config import Settings
 from transparency_portal.resolvers import factories as factory_reads
 from transparency_portal.schema.http import app as app_module
 from transparency_portal.schema.http.body_limit import BodyLimit
-from transparency_portal.schema.extensions.limits import MAX_NODES, NodeBudget, count_nodes
+from transparency_portal.schema.extensions.cost import count_nodes
+from transparency_portal.schema.extensions.limits import MAX_NODES, NodeBudget
 from transparency_portal.schema.http.rate_limit import RateLimit, TokenBuckets
 from transparency_portal.domain.moderation import Role
 from transparency_portal.storage.db import make_engine, make_sessions

@@ -31,7 +31,8 @@ from PIL import Image
 from sqlalchemy import inspect, text
 
 from transparency_portal.domain.moderation import Role
-from transparency_portal.storage.backup import BackupError, attachments_backup_path, postgres_commands, restore_sqlite
+from transparency_portal.storage.backup import BackupError, attachments_backup_path, restore_sqlite
+from transparency_portal.storage.backup_postgres import postgres_commands
 from transparency_portal.storage.db import make_engine, make_sessions
 from transparency_portal.storage.migrate import upgrade
 from transparency_portal.workflows.attachments import FileStore

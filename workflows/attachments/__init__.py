@@ -1,0 +1,39 @@
+"""Attachments of supplier responses: sniff, clean and store the files themselves.
+
+Where each part lives:
+
+- `cleaning.py`: `clean` (what a file is, from its bytes alone; JPEG, PNG, WebP and PDF only)
+  and `clean_in_turn` (at most `PORTAL_MAX_DECODES` cleanings at once per process).
+- `images.py`: images rebuilt from their pixels, no metadata, memory bounded from the header.
+- `pdfs.py`: PDFs copied page by page with only what draws them.
+- `files.py`: the accepted types, `CleanFile`, `AttachmentRefused`, the uploaded name.
+- `store.py`: `FileStore`, the cleaned files content-addressed under `PORTAL_STORAGE_DIR`.
+"""
+
+from .cleaning import clean, clean_in_turn
+from .files import (
+    ALLOWED,
+    ALLOWED_NAMES,
+    MAX_NAME_LENGTH,
+    AttachmentRefused,
+    CleanFile,
+    sanitize_filename,
+)
+from .images import MAX_DECODED_BYTES, MAX_IMAGE_PIXELS
+from .pdfs import MAX_PDF_OBJECTS
+from .store import FileStore
+
+__all__ = [
+    "ALLOWED",
+    "ALLOWED_NAMES",
+    "MAX_DECODED_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "MAX_NAME_LENGTH",
+    "MAX_PDF_OBJECTS",
+    "AttachmentRefused",
+    "CleanFile",
+    "FileStore",
+    "clean",
+    "clean_in_turn",
+    "sanitize_filename",
+]
