@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from functools import lru_cache
 from datetime import date
 
-from sqlalchemy import Select, select
 
 from ..domain.errors import BadUserInput
 from ..storage import public_reads
 from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
-from ..storage.tables import PublicFactoryRow
 from ..domain.publication import PublicFactory
 from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed
 from . import cursors
@@ -63,7 +60,7 @@ async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, f
         return await public_reads.facet_counts(session, f, facet, loaders.today)
 
 
-# The compiled executor's reads (schema/fastpath/executor.py): the same page and count as above, through
+# The fast path's reads (schema/fastpath/executor.py): the same page and count as above, through
 # HotReads, with only keys first; the factories themselves only where no rendering is kept.
 
 
@@ -83,22 +80,13 @@ class KeyPage:
         return cursors.encode(self.order, public_reads.position_of(row, self.order))
 
 
-@lru_cache(maxsize=256)
-def _key_statement(f: FactoryFilter, order: FactoryOrder, paged: bool, today: date) -> Select:
-    # Built once per filter, order and day; the position and size are bound when it runs.
-    after, limit = public_reads.keyset_parameters(order)
-    row = PublicFactoryRow
-    columns = select(row.factory_pk, row.valid_from, row.row_version, public_reads.sort_column(order))
-    return public_reads.page_statement(columns, f, order, after if paged else None, limit, today)
-
-
 async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilter, order: FactoryOrder, today: date) -> KeyPage:
     first = check_first(first)
     position = cursors.decode(after, order) if after else None
     parameters = {"page_limit": first + 1}
     if position is not None:
         parameters.update(after_value=position[0], after_pk=position[1])
-    rows = await hot.rows(_key_statement(f, order, position is not None, today), parameters)
+    rows = await hot.rows(public_reads.key_page_statement(f, order, position is not None, today), parameters)
     keys = [((row[0], row[1], row[2]), row) for row in rows[:first]]
     return KeyPage(keys, order, len(rows) > first, position is not None)
 
@@ -107,7 +95,7 @@ async def factories_by_pk(hot: HotReads, keys: list[RowKey]) -> dict[RowKey, Pub
     """The factories of these rows, by the keys `key_page` gave (a factory has a row per period
     of days: the key says which one the page showed)."""
     wanted = {key[:2]: key for key in keys}  # a row is (factory_pk, valid_from); its version may have moved since
-    rows = await hot.rows(select(PublicFactoryRow).where(PublicFactoryRow.factory_pk.in_(sorted({pk for pk, _ in wanted}))))
+    rows = await hot.rows(public_reads.rows_of_factories_statement([pk for pk, _ in wanted]))
     return {
         wanted[(row.factory_pk, row.valid_from)]: public_reads.to_public_factory(row)
         for row in rows

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -168,6 +169,20 @@ def position_of(row: Any, order: FactoryOrder) -> Position:
 
 def sort_column(order: FactoryOrder):
     return _SORT_COLUMN[order.field]
+
+
+@lru_cache(maxsize=256)
+def key_page_statement(f: FactoryFilter, order: FactoryOrder, paged: bool, today: date) -> Select:
+    """The fast path's page: row keys (factory, valid from, row version) and sort value only.
+    Built once per filter, order and day; the position and size are bound when it runs."""
+    after, limit = keyset_parameters(order)
+    row = PublicFactoryRow
+    columns = select(row.factory_pk, row.valid_from, row.row_version, sort_column(order))
+    return page_statement(columns, f, order, after if paged else None, limit, today)
+
+
+def rows_of_factories_statement(factory_pks: Sequence[int]) -> Select:
+    return select(PublicFactoryRow).where(PublicFactoryRow.factory_pk.in_(sorted(set(factory_pks))))
 
 
 def count_statement(f: FactoryFilter, today: date) -> Select:

@@ -26,7 +26,7 @@ from graphql.error import GraphQLError
 
 from ...storage.hot_reads import HotReads
 from ...domain.labels import negotiate_language
-from .asgi import graphql_request, header_map, read_body
+from .asgi import graphql_request, header_map, if_none_match, read_body
 from .view import negotiate_media_type
 
 # Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
@@ -95,7 +95,7 @@ class ResponseCache:
         if entry is not None:
             self.entries.move_to_end(key)
             status, response_headers, response_body, etag = entry
-            if etag in _if_none_match(headers):
+            if etag.decode() in if_none_match(headers.get(b"if-none-match", b"")):
                 return await _send(send, 304, _validators(etag), b"")
             return await _send(send, status, response_headers, response_body)
         if not _cacheable_request(scope, body):
@@ -166,10 +166,6 @@ def _etag(key: tuple) -> bytes:
         part = part if isinstance(part, bytes) else str(part).encode()
         digest.update(len(part).to_bytes(8, "big") + part)
     return f'"{digest.hexdigest()[:32]}"'.encode()
-
-
-def _if_none_match(headers: dict) -> list[bytes]:
-    return [tag.strip() for tag in headers.get(b"if-none-match", b"").split(b",")]
 
 
 def _validators(etag: bytes) -> list[tuple[bytes, bytes]]:

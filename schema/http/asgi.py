@@ -35,6 +35,12 @@ async def run_or_refuse(app, scope, receive, send, refusal: type[Exception], ref
         await refuse(error)
 
 
+def if_none_match(value: bytes | str) -> list[str]:
+    """The entity tags of an `If-None-Match` header, compared weakly (RFC 9110 §13.1.2)."""
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    return [tag.strip().removeprefix("W/") for tag in text.split(",")]
+
+
 def bearer_token(scope) -> str | None:
     """The token of `Authorization: Bearer <token>`, if the request has one."""
     scheme, _, token = header_map(scope).get(b"authorization", b"").decode("latin-1").partition(" ")

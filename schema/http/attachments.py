@@ -16,7 +16,7 @@ from ...storage.db import Sessions
 from ...workflows.attachments import FileStore
 from ...workflows.attachments_read import open_attachment
 from ...workflows.users import authenticate
-from .asgi import bearer_token
+from .asgi import bearer_token, if_none_match
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -41,7 +41,7 @@ def attachment_endpoint(sessions: Sessions, store: FileStore, clock: Callable[[]
             if opened.public
             else {"Cache-Control": "private, no-store", "Vary": "Authorization"}
         )
-        if "ETag" in caching and etag in _tags(request.headers.get("if-none-match", "")):
+        if "ETag" in caching and etag in if_none_match(request.headers.get("if-none-match", "")):
             return Response(status_code=304, headers={**SECURITY_HEADERS, **caching})
         content = await opened.read()
         if content is None:
@@ -55,7 +55,3 @@ def attachment_endpoint(sessions: Sessions, store: FileStore, clock: Callable[[]
         return Response(content, media_type=attachment.content_type, headers=headers)
 
     return serve
-
-
-def _tags(if_none_match: str) -> list[str]:
-    return [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
