@@ -120,6 +120,8 @@ def fsync(path: Path) -> None:
 
 
 def fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort: not every platform can open a folder).
+    The attachment store uses it too."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)
     except OSError:

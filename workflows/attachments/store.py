@@ -27,25 +27,12 @@ from pathlib import Path
 import aiofiles
 import aiofiles.os
 
+from ...storage.backup_files import fsync_folder
 from .files import ALLOWED, CleanFile
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 # What `FileStore.put` writes before the rename: `.<sha256>.<random>.tmp`.
 _TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.[0-9a-f]{16}\.tmp")
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (best effort: not every platform can open a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class FileStore:
@@ -74,7 +61,7 @@ class FileStore:
                 await out.flush()
                 await asyncio.to_thread(os.fsync, out.fileno())
             await aiofiles.os.replace(temp, path)
-            await asyncio.to_thread(_fsync_folder, path.parent)
+            await asyncio.to_thread(fsync_folder, path.parent)  # the rename made durable
         except BaseException:
             try:
                 await aiofiles.os.remove(temp)
