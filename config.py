@@ -44,6 +44,14 @@ class Settings:
     # A request body's bytes may pause this long, and take this long in all (schema/asgi.py: BodyTimeout).
     body_idle_seconds: int = 30
     body_total_seconds: int = 300
+    # Redis shared by every process for rate limits (redis://host:port/db); empty: each process
+    # counts alone, in memory (README, Running several servers).
+    redis_url: str = ""
+    # Where attachments live: file:///folder or s3://bucket/prefix; empty: the folder of
+    # `attachments_dir` (PORTAL_STORAGE_DIR, or beside the SQLite file).
+    storage_url: str = ""
+    # "json": one JSON object per log line; "text": lines for people.
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,6 +77,9 @@ class Settings:
             public_url=_public_url(env.get("PORTAL_PUBLIC_URL", "")),
             body_idle_seconds=_positive(env, "PORTAL_BODY_IDLE_SECONDS", cls.body_idle_seconds),
             body_total_seconds=_positive(env, "PORTAL_BODY_TOTAL_SECONDS", cls.body_total_seconds),
+            redis_url=_redis_url(env.get("PORTAL_REDIS_URL", "")),
+            storage_url=_storage_url(env.get("PORTAL_STORAGE_URL", "")),
+            log_format=_choice(env, "PORTAL_LOG_FORMAT", ("text", "json"), cls.log_format),
         )
 
     @property
@@ -79,6 +90,11 @@ class Settings:
         if database is not None:
             return database.parent / f"{database.stem}-attachments"
         return Path("portal-attachments")
+
+    @property
+    def attachments_url(self) -> str:
+        """The attachment store as a URL: `storage_url`, else the folder as file:///."""
+        return self.storage_url or self.attachments_dir.resolve().as_uri()
 
 
 def _positive(env, name: str, default: int) -> int:
@@ -101,6 +117,31 @@ def _public_url(raw: str) -> str:
     if url and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment):
         raise SystemExit(f"PORTAL_PUBLIC_URL must be an http(s) URL such as https://api.example.org, not {raw!r}")
     return url
+
+
+def _redis_url(raw: str) -> str:
+    url = raw.strip()
+    if url and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise SystemExit(f"PORTAL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {raw!r}")
+    return url
+
+
+def _storage_url(raw: str) -> str:
+    url = raw.strip()
+    parts = urlsplit(url)
+    if url and not (
+        (parts.scheme == "file" and parts.path.startswith("/") and not parts.netloc)
+        or (parts.scheme == "s3" and parts.netloc)
+    ):
+        raise SystemExit(f"PORTAL_STORAGE_URL must be file:///folder or s3://bucket/prefix, not {raw!r}")
+    return url
+
+
+def _choice(env, name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = env.get(name, default).strip().lower()
+    if raw not in choices:
+        raise SystemExit(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
 
 
 def _seconds(env, name: str, default: float) -> float:
