@@ -2,7 +2,7 @@
 
 `bench/run.py` records, for every case, the response the project gave to the very request wrk
 will send (body and content type), writes them to a folder with a `recordings.json` index, and
-starts this app (uvicorn, one worker, no access log) beside the project. Each request names its
+starts this app (uvicorn, no access log, as many worker processes as the project has) beside the project. Each request names its
 case in an `X-Bench-Case` header (the project ignores it). The app reads the whole request
 body (a 1 MB upload is received, as the project receives it) and answers:
 
@@ -101,18 +101,30 @@ def make_app(recordings: Path):
     return app
 
 
+def app_from_env():
+    """For `--workers N`: each worker process builds the app from the recordings named here."""
+    import os
+
+    return make_app(Path(os.environ["CEILING_RECORDINGS"]))
+
+
 def main() -> None:
+    import os
+
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--recordings", type=Path, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1, help="processes on the port, as `portal serve --workers`")
     args = parser.parse_args()
-    uvicorn.run(
-        make_app(args.recordings), host=args.host, port=args.port, workers=None,
-        log_level="warning", access_log=False, lifespan="off",
-    )
+    options = dict(host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off")
+    if args.workers > 1:
+        os.environ["CEILING_RECORDINGS"] = str(args.recordings.resolve())
+        uvicorn.run("ceiling:app_from_env", factory=True, workers=args.workers, app_dir=str(Path(__file__).parent), **options)
+    else:
+        uvicorn.run(make_app(args.recordings), **options)
 
 
 if __name__ == "__main__":

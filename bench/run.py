@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The benchmark of issue 7: the real server beside its ceiling, under wrk, on loopback.
 
-    make bench                                   # full run: 1,700 and 20,000 factories, SQLite
-    .venv/bin/python bench/run.py --quick        # smoke run: 200 factories, 1 s runs, 1 repeat
-    .venv/bin/python bench/run.py --postgres     # the same on PostgreSQL too (a private server)
+    make bench                                   # full run: SQLite 1,700 and 20,000; PostgreSQL 1,700 with 1 and 2 workers
+    .venv/bin/python bench/run.py --quick        # smoke run: 200 factories, 1 s runs, 1 repeat, SQLite only
+    .venv/bin/python bench/run.py --no-postgres  # SQLite only
     .venv/bin/python bench/run.py --sizes 1700 --duration 10 --repeats 5
 
 What it does, for each data size (and backend):
@@ -11,9 +11,10 @@ What it does, for each data size (and backend):
 1. Demo data: `portal demo --factories N --seed S --as-of D` into a SQLite file under the cache
    folder (default `bench/.cache/`), reused while the seed, size, date and the demo generator's
    source are the same (`--fresh` rebuilds). Each run works on a copy, since the run writes
-   (users, responses, uploads). With `--postgres`, `tests/support/postgres_server.py` starts a
-   throwaway PostgreSQL and the demo is loaded into it for every size.
-2. The project: `portal serve --no-access-log` (uvicorn, one worker; no access log, as the ceiling) in a
+   (users, responses, uploads). With `--postgres` (the default but for `--quick`),
+   `tests/support/postgres_server.py` starts a throwaway PostgreSQL and the demo is loaded into it
+   for every size of `--postgres-sizes` (1,700), served with each `--workers` count (1 and 2).
+2. The project: `portal serve --no-access-log` (uvicorn; no access log, as the ceiling) in a
    subprocess with `PORTAL_RATE_LIMIT=0` and `PORTAL_RESPONSES_PER_DAY=0`; ready once `/healthz` answers 200.
 3. Set-up through the API: real edge cursors (walking the whole list), a public factory and
    its current assessment, the issue most factories are non-compliant on; a moderator and a
@@ -21,7 +22,7 @@ What it does, for each data size (and backend):
    is not empty.
 4. The ceiling (`bench/ceiling.py`): the project is asked once per distinct request (with the
    very bytes wrk sends: no Accept, Accept-Encoding or User-Agent header) and a bare
-   ASGI app (uvicorn, one worker, no access log) answers each case with those very bytes. For
+   ASGI app (uvicorn, as many workers as the project, no access log) answers each case with those very bytes. For
    the random-page case one page is recorded for every size 51-100 (each after a random
    cursor) and the ceiling answers a request with the recorded page of the size it asks for.
 5. Load: wrk, `-t2 -c16 -d5s` by default, project and ceiling interleaved (their order
@@ -31,8 +32,8 @@ What it does, for each data size (and backend):
    within the run, so a project run of a slow case is stretched (about three requests per
    connection, at most `--max-duration`, 60 s; the "s/run" column), and after each project
    run the script waits until the server has worked off what was left in flight.
-6. Memory: VmRSS of the server process (/proc/PID/status) after a warm-up of a few list pages,
-   and its peak (VmHWM) after the load.
+6. Memory: VmRSS of the server process and its workers (/proc/PID/status, summed) after a
+   warm-up of a few list pages, and its peak (VmHWM, summed) after the load.
 7. SQL statements per request: the app in-process (httpx ASGITransport) with a SQLAlchemy
    `before_cursor_execute` listener (BEGIN not counted); each case's request is sent twice and
    both are counted ("first / again": the second shows what the project's caches save).
@@ -226,12 +227,30 @@ def wait_ready(process: subprocess.Popen, url: str, log: Path, what: str, timeou
 
 
 def memory_kb(pid: int) -> dict[str, int]:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            out[name] = int(value.split()[0])
+    """VmRSS and VmHWM of `pid` and its descendants (uvicorn's workers), summed."""
+    out = {"VmRSS": 0, "VmHWM": 0}
+    for process in [pid, *descendants(pid)]:
+        try:
+            status = Path(f"/proc/{process}/status").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        for line in status.splitlines():
+            name, _, value = line.partition(":")
+            if name in out:
+                out[name] += int(value.split()[0])
     return out
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            found += [child, *descendants(child)]
+    return found
 
 
 def portal_env(database_url: str, storage_dir: Path) -> dict[str, str]:
@@ -517,6 +536,7 @@ class Target:
     label: str  # e.g. "sqlite 1,700"
     backend: str
     size: int
+    workers: int = 1  # `portal serve --workers`; the ceiling runs as many
     cases: dict[str, Figures] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     rss_warm_kb: int | None = None
@@ -695,13 +715,14 @@ async def count_statements(env: dict[str, str], cases: list[Case], cursors: list
 
 
 def bench_target(target: Target, database_url: str, opts, wrk: str, workdir: Path) -> None:
-    folder = workdir / f"{target.backend}-{target.size}"
+    folder = workdir / f"{target.backend}-{target.size}-{target.workers}"
     folder.mkdir(parents=True, exist_ok=True)
     env = portal_env(database_url, folder / "attachments")
     log = folder / "server.log"
     port = free_port()
     say(f"[{target.label}] starting the project: portal serve on 127.0.0.1:{port} (log: {log})")
-    server = _spawn([*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"], env=env, log=log)
+    workers = ["--workers", str(target.workers)] if target.workers > 1 else []
+    server = _spawn([*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", *workers], env=env, log=log)
     ceiling = None
     try:
         base = f"http://127.0.0.1:{port}"
@@ -724,7 +745,8 @@ def bench_target(target: Target, database_url: str, opts, wrk: str, workdir: Pat
 
         ceiling_port = free_port()
         ceiling_log = folder / "ceiling.log"
-        ceiling = _spawn([*CEILING, "--recordings", str(recordings), "--port", str(ceiling_port)], env=env, log=ceiling_log)
+        ceiling = _spawn([*CEILING, "--recordings", str(recordings), "--port", str(ceiling_port), "--workers", str(target.workers)],
+                         env=env, log=ceiling_log)
         wait_ready(ceiling, f"http://127.0.0.1:{ceiling_port}/", ceiling_log, "the ceiling")
 
         scripts = {case.key: write_lua(case, folder, cursors) for case in cases}
@@ -906,7 +928,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="project/ceiling pairs per case (default 3; quick: 1)")
     parser.add_argument("--threads", type=int, help="wrk -t (default 2; quick: 1)")
     parser.add_argument("--connections", type=int, help="wrk -c (default 16; quick: 2)")
-    parser.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL server")
+    parser.add_argument("--postgres", action=argparse.BooleanOptionalAction, default=None,
+                        help="also on a throwaway PostgreSQL server (default: yes, but not with --quick)")
+    parser.add_argument("--postgres-sizes", help="comma-separated factory counts on PostgreSQL (default 1700)")
+    parser.add_argument("--workers", default="1,2", help="on PostgreSQL, `portal serve --workers` for each row (default 1,2)")
     parser.add_argument("--no-sqlite", action="store_true", help="with --postgres: PostgreSQL only")
     parser.add_argument("--no-import", action="store_true", help="skip the import measurement")
     parser.add_argument("--import-size", type=int, help="factories of the import measurement (default: the largest size)")
@@ -918,6 +943,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     opts = parser.parse_args(argv)
     quick = opts.quick
     opts.sizes = [int(s.replace("_", "")) for s in opts.sizes.split(",")] if opts.sizes else ([200] if quick else [1700, 20000])
+    opts.postgres = (not quick) if opts.postgres is None else opts.postgres
+    opts.postgres_sizes = [int(s.replace("_", "")) for s in opts.postgres_sizes.split(",")] if opts.postgres_sizes else [1700]
+    opts.workers = [int(w) for w in opts.workers.split(",")]
     raw = opts.duration or ("1" if quick else "5")
     match = re.fullmatch(r"(\d+)\s*s?", raw.strip())
     if not match or int(match.group(1)) < 1:
@@ -958,11 +986,13 @@ def main(argv: list[str] | None = None) -> int:
         if opts.postgres:
             postgres_server = load_postgres_server_module()
             with postgres_server.running_postgres() as url:
-                for size in opts.sizes:
+                for size in opts.postgres_sizes:
                     demo_postgres(url, size, opts, workdir)
-                    target = Target(f"postgresql {fmt_size(size)}", "postgresql", size)
-                    bench_target(target, url, opts, wrk, workdir)
-                    targets.append(target)
+                    for workers in opts.workers:
+                        label = f"postgresql {fmt_size(size)}" + (f", {workers} workers" if workers > 1 else "")
+                        target = Target(label, "postgresql", size, workers)
+                        bench_target(target, url, opts, wrk, workdir)
+                        targets.append(target)
         if not opts.no_import:
             imported = asyncio.run(measure_import(opts.import_size or max(opts.sizes), opts, workdir))
     finally:

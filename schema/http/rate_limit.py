@@ -1,111 +1,129 @@
-"""A per-client rate limit: `requests_per_minute` per client, answered with 429 and Retry-After.
+"""A per-client rate limit: `requests_per_minute` per client, answered with 429 and Retry-After,
+one budget per client across every server process when Redis is configured.
 
 A client is its bearer token (a hash of it, never the token itself) when it sends one, else its
-address. Each client has a token bucket: it holds up to `requests_per_minute` requests (so a
-client may burst that many at once), refills continuously at `requests_per_minute` a minute, and
-every request takes one. An empty bucket answers 429 with `Retry-After` (whole seconds until the
-next request is allowed, at least 1) and
+address. Each client may make `requests_per_minute` requests in any 60 seconds (a moving window,
+from the `limits` library: a client may burst its whole budget at once, and each request counts
+against it for exactly one minute). A request over budget is answered 429 with `Retry-After`
+(whole seconds until the oldest request in the window leaves it, at least 1) and
 `{"errors": [{"message": ..., "extensions": {"code": "RATE_LIMITED", "retryAfter": N}}]}`;
 nothing reaches the application. `/healthz` is never limited; 0 turns the limit off.
 
-Only a valid token is a client of its own: a request with a token the limiter has not seen
-valid in the last minute is taken from its address's bucket first (so that a flood of invented
-tokens costs no database reads once the address is spent), then the token is checked
-(`authenticate`, one indexed read); a valid one gets its own bucket and is remembered for a
-minute, an unknown, revoked or malformed one stays charged to the address, every time. So
-rotating invented tokens from one address gets no more than that address has, while each real
-token has its own allowance (users behind one NAT do not share).
+Only a valid token is a client of its own: a request with a token this process has not seen valid
+in the last minute is taken from its address's budget first (so that a flood of invented tokens
+costs no database reads once the address is spent), then the token is checked (`authenticate`,
+one indexed read); a valid one gets its own budget and is remembered for a minute, an unknown,
+revoked or malformed one stays charged to the address, every time. So rotating invented tokens
+from one address gets no more than that address has, while each real token has its own allowance
+(users behind one NAT do not share).
 
 The address is the ASGI client address. Behind a reverse proxy, run uvicorn with
 `--forwarded-allow-ips` naming the proxy (uvicorn trusts `X-Forwarded-For` from 127.0.0.1 only by
 default), or every client is the proxy.
 
-Memory stays bounded: a bucket untouched for a minute is full again, which is the same as having
-none, so it is dropped (buckets are kept in least-recently-used order and dropped from the old
-end as requests come); beyond `max_clients` buckets the least recently used is dropped early, which
-at worst gives that client a fresh allowance.
+Where the budgets live:
+- `redis_url` (PORTAL_REDIS_URL) set: in Redis, shared by every process and host that names the
+  same Redis, so a client has one budget however the load balancer spreads its requests. Each
+  budget is a list of at most `requests_per_minute` timestamps that Redis expires after a minute
+  (the timestamps are the servers' clocks: keep them in NTP sync). Only the "token seen valid"
+  memory stays per process: a valid token's first request on each process is also charged to
+  its address, once a minute at most.
+- Otherwise: in this process's memory (`limits`' memory storage), as in one process before. With
+  several processes each then counts alone, and a client gets up to P x `requests_per_minute`.
 
-Several server processes: the buckets live in each process's memory. With P processes (uvicorn
-`--workers P`, or several hosts) each counts alone, so a client whose connections are spread over
-them gets up to P x `requests_per_minute`; one whose keep-alive connection stays with one process
-gets the limit of that process. A restart forgets every bucket. A limit across processes needs a
-shared store (Redis, or the database at the cost of a write per request), which we do not
-implement. We recommend one process per host (the server is asynchronous; one process is enough
-for our load), and with several processes or hosts, the global limit at the edge (the reverse
-proxy or load balancer, e.g. nginx `limit_req` keyed on the address and the Authorization header),
-keeping this one as a per-process backstop: set PORTAL_RATE_LIMIT to the per-client limit divided
-by the number of processes, or 0 to leave limiting to the edge. Benchmarks on loopback set 0.
+Memory stays bounded: a budget holds at most `requests_per_minute` timestamps, and one untouched
+for a minute is dropped (Redis expires the key; the memory storage drops expired entries and empty
+budgets on a pass it runs after requests), so what is kept is at most what was admitted in the last
+minute. The valid-token memory holds at most `MAX_VALID_TOKENS` hashes, least recent dropped first.
+A restart of Redis (it needs no persistence for this) or, without Redis, of the process forgets
+the budgets: at worst every client starts a fresh minute.
+
+Redis unreachable (down, refused, slower than `STORE_TIMEOUT`): the request is let through
+unlimited, counted in `portal_rate_limit_store_errors`, and a warning is logged at most every
+`WARN_EVERY` seconds. After a failure the store is left alone for `STORE_RETRY` seconds (requests
+pass, counted), so a Redis that does not answer at all costs one short timeout a second, not one
+per request; then it is tried again, and limiting resumes by itself once it answers (the client
+reconnects on the next command and reloads its scripts into a restarted Redis). We fail open on
+purpose: the portal exists to be read, and refusing every public read because the limiter's store
+is down would turn a Redis outage into a portal outage (writes pass too; they keep their own
+per-user quotas, counted in the database). The limit here protects the database from
+one greedy client; the backstop during an outage is the edge limit at the reverse proxy or load
+balancer (e.g. nginx `limit_req` keyed on the address and the Authorization header), which we
+recommend in any deployment of several servers. Benchmarks on loopback set 0.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+
+import redis.asyncio
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from ...domain.errors import RATE_LIMITED
+from . import metrics
 from .asgi import bearer_token, send_json_error
 
 REQUESTS_PER_MINUTE = 600
-MAX_CLIENTS = 100_000
 EXEMPT = ("/healthz",)
-# How long a token found valid is charged to its own bucket without another check (a revoked
+# How long a token found valid is charged to its own budget without another check (a revoked
 # token keeps its own allowance, no access, this long at most).
 VALID_FOR = 60.0
+MAX_VALID_TOKENS = 100_000
+# Seconds: a Redis that does not answer within this is down, for this request.
+STORE_TIMEOUT = 0.25
+# Seconds the store is left alone after it failed (requests pass unlimited meanwhile).
+STORE_RETRY = 1.0
+# Seconds between two warnings about the store.
+WARN_EVERY = 60.0
+KEY_PREFIX = "portal-rate-limit"
+
+log = logging.getLogger("transparency_portal.rate_limit")
 
 
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    updated: float
+class Budgets:
+    """The limiter alone: `take(key)` spends one request of `key`'s budget under `item`."""
 
+    def __init__(self, item: RateLimitItem, storage: Storage) -> None:
+        self.item = item
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(storage)
 
-class TokenBuckets:
-    """The limiter alone: `take(key)` spends one request of `key`'s bucket."""
-
-    def __init__(self, per_minute: int, *, max_clients: int = MAX_CLIENTS, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0  # requests a second
-        self.refill_seconds = 60.0  # from empty to full
-        self.max_clients = max_clients
-        self.clock = clock
-        self.buckets: OrderedDict[str, _Bucket] = OrderedDict()
-
-    def knows(self, key: str) -> bool:
-        return key in self.buckets
-
-    def take(self, key: str) -> float | None:
-        """None if the request may go, else the seconds until it may."""
-        now = self.clock()
-        self._forget_idle(now)
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            bucket = self.buckets[key] = _Bucket(self.capacity, now)
-            if len(self.buckets) > self.max_clients:
-                self.buckets.popitem(last=False)
-        else:
-            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
-            bucket.updated = now
-            self.buckets.move_to_end(key)
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
+    async def take(self, key: str) -> float | None:
+        """None if the request may go, else the seconds until it may. Raises StorageError when
+        the store does not answer."""
+        if await self.limiter.hit(self.item, key):
             return None
-        return (1 - bucket.tokens) / self.rate
+        reset_at, _remaining = await self.limiter.get_window_stats(self.item, key)
+        return max(0.0, reset_at - time.time())
 
-    def _forget_idle(self, now: float) -> None:
-        # Least recently updated first: stop at the first bucket still refilling.
-        while self.buckets:
-            key, oldest = next(iter(self.buckets.items()))
-            if now - oldest.updated < self.refill_seconds:
-                return
-            del self.buckets[key]
+
+def redis_storage(redis_url: str) -> tuple[Storage, redis.asyncio.ConnectionPool]:
+    """`limits`' Redis storage on a pool we own (to close it), with short timeouts and no retry
+    (a retry would multiply the wait of every request while Redis is down)."""
+    pool = redis.asyncio.ConnectionPool.from_url(
+        redis_url, socket_timeout=STORE_TIMEOUT, socket_connect_timeout=STORE_TIMEOUT, retry=Retry(NoBackoff(), 0)
+    )
+    # `limits` picks its storage by scheme; unix:// sockets are spelled redis+unix:// there.
+    scheme = "async+redis+" if redis_url.startswith("unix:") else "async+"
+    storage = RedisStorage(
+        scheme + redis_url, implementation="redispy", connection_pool=pool, key_prefix=KEY_PREFIX, wrap_exceptions=True
+    )
+    return storage, pool
 
 
 class RateLimit:
-    """ASGI middleware. `requests_per_minute`: per client; 0 turns the limit off."""
+    """ASGI middleware. `requests_per_minute`: per client; 0 turns the limit off. `redis_url`:
+    share the budgets through that Redis; empty keeps them in this process."""
 
     def __init__(
         self,
@@ -113,26 +131,36 @@ class RateLimit:
         requests_per_minute: int = REQUESTS_PER_MINUTE,
         *,
         authenticate: Callable[[str], Awaitable[object | None]],
+        redis_url: str = "",
         exempt: Iterable[str] = EXEMPT,
-        max_clients: int = MAX_CLIENTS,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
         self.requests_per_minute = requests_per_minute
         self.exempt = frozenset(exempt)
-        self.buckets = TokenBuckets(requests_per_minute, max_clients=max_clients, clock=clock) if requests_per_minute > 0 else None
         self.authenticate = authenticate
-        self.clock = clock
-        # Hashes of tokens found valid -> when; trusted for VALID_FOR seconds, least recent dropped first.
+        self.pool: redis.asyncio.ConnectionPool | None = None
+        self.budgets: Budgets | None = None
+        if requests_per_minute > 0:
+            if redis_url:
+                storage, self.pool = redis_storage(redis_url)
+            else:
+                storage = MemoryStorage()
+            self.budgets = Budgets(RateLimitItemPerMinute(requests_per_minute), storage)
+        # Hashes of tokens found valid -> when (monotonic); least recent first.
         self.valid: OrderedDict[str, float] = OrderedDict()
-        self.max_clients = max_clients
+        self.store_skipped_until = 0.0
+        self.next_warning = 0.0
+        self.store_failing = False
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or self.buckets is None or scope.get("path") in self.exempt:
+        if scope["type"] == "lifespan" and self.pool is not None:
+            return await self.app(scope, self._closing_pool_on_shutdown(receive), send)
+        if scope["type"] != "http" or self.budgets is None or scope.get("path") in self.exempt:
             return await self.app(scope, receive, send)
-        wait = await self._admit(scope)
+        wait = await self._admit_unless_store_fails(scope)
         if wait is None:
             return await self.app(scope, receive, send)
+        metrics.RATE_LIMITED.inc()
         retry_after = max(1, math.ceil(wait))
         await send_json_error(
             scope,
@@ -143,31 +171,69 @@ class RateLimit:
             [(b"retry-after", str(retry_after).encode())],
         )
 
+    async def _admit_unless_store_fails(self, scope) -> float | None:
+        now = time.monotonic()
+        if now < self.store_skipped_until:
+            metrics.RATE_LIMIT_STORE_ERRORS.inc()
+            return None
+        try:
+            wait = await self._admit(scope)
+        except StorageError as error:
+            metrics.RATE_LIMIT_STORE_ERRORS.inc()
+            self._store_failed(error, now)
+            return None
+        if self.store_failing:
+            self.store_failing = False
+            log.warning("Rate-limit store answers again: requests are limited again.")
+        return wait
+
+    def _store_failed(self, error: StorageError, now: float) -> None:
+        self.store_failing = True
+        self.store_skipped_until = now + STORE_RETRY
+        if now >= self.next_warning:
+            self.next_warning = now + WARN_EVERY
+            log.warning(
+                "Rate-limit store unreachable (%s): requests pass unlimited until it answers "
+                "(counted in portal_rate_limit_store_errors; this warning repeats at most every %d s).",
+                error.storage_error,
+                WARN_EVERY,
+            )
+
     async def _admit(self, scope) -> float | None:
         address = client_address(scope)
         token = bearer_token(scope)
         if token is None:
-            return self.buckets.take(address)
+            return await self.budgets.take(address)
         key = "token:" + hashlib.sha256(token.encode()).hexdigest()
         if not self._known_valid(key):
-            wait = self.buckets.take(address)
+            wait = await self.budgets.take(address)
             if wait is not None or await self.authenticate(token) is None:
                 return wait
             self._remember(key)
-        return self.buckets.take(key)
+        return await self.budgets.take(key)
 
     def _known_valid(self, key: str) -> bool:
         seen = self.valid.get(key)
-        if seen is None or self.clock() - seen > VALID_FOR:
+        if seen is None or time.monotonic() - seen > VALID_FOR:
             self.valid.pop(key, None)
             return False
         return True
 
     def _remember(self, key: str) -> None:
-        self.valid[key] = self.clock()
+        self.valid[key] = time.monotonic()
         self.valid.move_to_end(key)
-        while len(self.valid) > self.max_clients:
+        while len(self.valid) > MAX_VALID_TOKENS:
             self.valid.popitem(last=False)
+
+    def _closing_pool_on_shutdown(self, receive):
+        # The pool is this middleware's own: closed when the server says it stops.
+        async def receive_then_close():
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await self.pool.aclose()
+            return message
+
+        return receive_then_close
 
 
 def client_address(scope) -> str:

@@ -23,7 +23,7 @@ from transparency_portal.schema.http import app as app_module
 from transparency_portal.schema.http.body_limit import BodyLimit
 from transparency_portal.schema.extensions.cost import count_nodes
 from transparency_portal.schema.extensions.limits import MAX_NODES, NodeBudget
-from transparency_portal.schema.http.rate_limit import RateLimit, TokenBuckets
+from transparency_portal.schema.http.rate_limit import RateLimit
 from transparency_portal.domain.moderation import Role
 from transparency_portal.storage.db import make_engine, make_sessions
 from transparency_portal.workflows.users import add_user, authenticate
@@ -229,7 +229,7 @@ async def test_the_sixth_request_in_a_minute_is_429_with_retry_after(plain_setti
         assert refused.status_code == 429
         assert refused.headers["content-type"] == "application/json"
         retry_after = int(refused.headers["retry-after"])
-        assert 1 <= retry_after <= 12  # one request comes back every 60 / 5 s
+        assert 1 <= retry_after <= 60  # the oldest of the five leaves the minute's window
         [error] = refused.json()["errors"]
         assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": retry_after}
         assert "at most 5 a minute" in error["message"]
@@ -277,24 +277,6 @@ async def test_zero_turns_the_rate_limit_off(plain_settings):
     app = limited(plain_settings, 0)
     async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         assert await statuses(client, 30) == [200] * 30
-
-
-def test_buckets_refill_and_forget_idle_clients():
-    now = [0.0]
-    buckets = TokenBuckets(6, max_clients=3, clock=lambda: now[0])  # one request every 10 s
-    assert [buckets.take("a") for _ in range(6)] == [None] * 6
-    assert buckets.take("a") == pytest.approx(10)
-    now[0] = 4.0
-    assert buckets.take("a") == pytest.approx(6)
-    now[0] = 10.0
-    assert buckets.take("a") is None and buckets.take("a") == pytest.approx(10)
-    buckets.take("b")
-    buckets.take("c")
-    buckets.take("d")  # over max_clients: "a", the least recently used, goes
-    assert not buckets.knows("a") and len(buckets.buckets) == 3
-    now[0] = 100.0  # a minute idle: full again, so forgotten
-    buckets.take("e")
-    assert list(buckets.buckets) == ["e"]
 
 
 # The body cap.
