@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from .config import Settings, sqlite_path
@@ -15,6 +16,7 @@ from .domain.errors import PortalError
 from .domain.moderation import Role
 from .storage.db import make_engine, make_sessions
 from .storage.migrate import upgrade
+from .storage.objects import folder_or_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,6 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-access-log", action="store_true", help="no line per request (a benchmark's choice)")
+    serve.add_argument("--workers", type=_at_least_one, default=1, help="server processes on the one port (default 1)")
+    serve.add_argument(
+        "--graceful-timeout", type=_at_least_one, default=30, metavar="SECONDS",
+        help="on SIGTERM, how long requests in flight may take to finish before they are cancelled (default 30)",
+    )
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database schema")
@@ -59,14 +66,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     user_commands.add_parser("list", help="list users").set_defaults(run=_users_list)
 
     backup = commands.add_parser(
-        "backup", help="copy the SQLite database (online, safe while serving) to FILE and its attachments to FILE.attachments/"
+        "backup",
+        help="copy the SQLite database (online, safe while serving) to FILE and its attachment folder to "
+        "FILE.attachments/ (attachments in an s3:// bucket are not copied: the bucket is their backup)",
     )
     backup.add_argument("file", type=Path)
     backup.set_defaults(run=_backup)
-    restore = commands.add_parser("restore", help="put a backup made by `portal backup` back, then migrate it")
+    restore = commands.add_parser(
+        "restore",
+        help="put a backup made by `portal backup` back, then migrate it (an s3:// bucket is left alone: "
+        "its objects must still be there, see `portal attachments check`)",
+    )
     restore.add_argument("file", type=Path)
     restore.add_argument("--force", action="store_true", help="replace an existing database (stop the server first)")
     restore.set_defaults(run=_restore)
+
+    attachments = commands.add_parser("attachments", help="the attachment store (PORTAL_STORAGE_URL: a folder or an s3:// bucket)")
+    attachment_commands = attachments.add_subparsers(dest="attachments_command", required=True)
+    sweep = attachment_commands.add_parser(
+        "sweep", help="remove stored files no attachment refers to (left by failed or killed uploads); prints them"
+    )
+    sweep.add_argument(
+        "--older-than-minutes", type=int, default=60, help="only files last written this long ago (default: 60)"
+    )
+    sweep.set_defaults(run=_attachments_sweep)
+    attachment_commands.add_parser(
+        "check", help="list the stored files that attachments refer to and the store lacks (exit 1 if any)"
+    ).set_defaults(run=_attachments_check)
 
     args = parser.parse_args(argv)
     return args.run(args, Settings.from_env())
@@ -127,13 +153,47 @@ def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+    import tempfile
+
     import uvicorn
 
-    from .schema.http.app import create_app
+    from .schema.http import serve
+    from .schema.http.request_log import configure_logging
 
-    asyncio.run(_migrate(settings))
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=not args.no_access_log)
+    asyncio.run(_migrate(settings))  # once, before any worker starts
+    configure_logging(settings.log_format)
+    # uvicorn handles SIGTERM (stops taking connections, lets requests in flight finish, runs the
+    # lifespan's shutdown), then raises it again for the handler it found: this one ends the
+    # command with status 0, a stop that was asked for.
+    signal.signal(signal.SIGTERM, _stopped)
+    # Our request log writes the lines (schema/http/request_log.py); uvicorn's access log is off.
+    options = {
+        "host": args.host, "port": args.port, "log_config": None, "log_level": "info", "access_log": False,
+        "timeout_graceful_shutdown": args.graceful_timeout,
+    }
+    if args.workers == 1:
+        from .schema.http.app import create_app
+
+        uvicorn.run(create_app(settings, request_lines=not args.no_access_log), **options)
+        return 0
+    # Workers are fresh processes that build their app from the environment. Their counters go
+    # to files in a folder of this run, which /metrics sums (prometheus-client's multiprocess mode).
+    with tempfile.TemporaryDirectory(prefix="portal-metrics-") as metrics:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
+        os.environ[serve.REQUEST_LINES] = "0" if args.no_access_log else "1"
+        uvicorn.run(serve.IMPORT_STRING, factory=True, workers=args.workers, **options)
     return 0
+
+
+def _stopped(_signal, _frame) -> None:
+    raise SystemExit(0)
+
+
+def _at_least_one(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
@@ -158,7 +218,7 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     if database is None:
         return _not_sqlite("backup", args, settings)
     try:
-        print(backup_sqlite(database, args.file, settings.attachments_dir))
+        print(backup_sqlite(database, args.file, folder_or_url(settings.attachments_url)))
     except BackupError as error:
         print(f"portal backup: {error}", file=sys.stderr)
         return 1
@@ -172,7 +232,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     if database is None:
         return _not_sqlite("restore", args, settings)
     try:
-        print(restore_sqlite(args.file, database, settings.attachments_dir, force=args.force))
+        print(restore_sqlite(args.file, database, folder_or_url(settings.attachments_url), force=args.force))
     except BackupError as error:
         print(f"portal restore: {error}", file=sys.stderr)
         return 1
@@ -185,7 +245,7 @@ def _not_sqlite(command: str, args: argparse.Namespace, settings: Settings) -> i
     from .storage.backup_postgres import postgres_commands
 
     try:
-        lines = postgres_commands(command, settings.database_url, args.file, settings.attachments_dir)
+        lines = postgres_commands(command, settings.database_url, args.file, folder_or_url(settings.attachments_url))
     except BackupError as error:
         print(f"portal {command}: {error}", file=sys.stderr)
         return 1
@@ -197,6 +257,54 @@ def _not_sqlite(command: str, args: argparse.Namespace, settings: Settings) -> i
     for line in lines:
         print(line)
     return 3
+
+
+def _attachments_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.objects import open_store
+    from .workflows.attachments.sweep import sweep_unreferenced
+
+    async def run(sessions) -> list[str]:
+        store = open_store(settings.attachments_url)
+        try:
+            before = datetime.now(UTC) - timedelta(minutes=args.older_than_minutes)
+            return await sweep_unreferenced(sessions, store, before=before)
+        finally:
+            await store.close()
+
+    if args.older_than_minutes < 0:
+        print("portal attachments sweep: --older-than-minutes must not be negative", file=sys.stderr)
+        return 2
+    try:
+        removed = asyncio.run(_with_sessions(settings, run))
+    except PortalError as error:
+        print(f"portal attachments sweep: {error.message}", file=sys.stderr)
+        return 1
+    for key in removed:
+        print(f"removed {key}")
+    print(f"{len(removed)} file(s) no attachment refers to removed from {settings.attachments_url}")
+    return 0
+
+
+def _attachments_check(_args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.objects import open_store
+    from .workflows.attachments.sweep import missing_objects
+
+    async def run(sessions) -> list[str]:
+        store = open_store(settings.attachments_url)
+        try:
+            return await missing_objects(sessions, store)
+        finally:
+            await store.close()
+
+    try:
+        missing = asyncio.run(_with_sessions(settings, run))
+    except PortalError as error:
+        print(f"portal attachments check: {error.message}", file=sys.stderr)
+        return 1
+    for key in missing:
+        print(f"missing {key}")
+    print(f"{len(missing)} file(s) that attachments refer to are missing from {settings.attachments_url}")
+    return 1 if missing else 0
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:

@@ -24,6 +24,9 @@ QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 TIMEOUT = "TIMEOUT"
 # Too many requests from one client (schema/http/rate_limit.py); HTTP 429 with Retry-After.
 RATE_LIMITED = "RATE_LIMITED"
+# A part the service depends on (the attachment store) did not answer: nothing was saved; the
+# same request may succeed later.
+UNAVAILABLE = "UNAVAILABLE"
 
 ERROR_CODES = (
     BAD_USER_INPUT,
@@ -37,6 +40,7 @@ ERROR_CODES = (
     QUERY_TOO_COMPLEX,
     RATE_LIMITED,
     TIMEOUT,
+    UNAVAILABLE,
 )
 
 
@@ -67,3 +71,7 @@ class Forbidden(PortalError):
 
 class Conflict(PortalError):
     code = CONFLICT
+
+
+class Unavailable(PortalError):
+    code = UNAVAILABLE

@@ -1,10 +1,10 @@
 """What the public may see of a factory: the publication rules of DOMAIN.md as one function.
 
-Everything is stored; the public view is derived from it by `derive_public_factory`, and the
-storage keeps that derivation as a projection, refreshed in the same transaction as every write
-that can change it.
+Everything is stored; the public view (`PublicFactory`) is derived from what is stored about a
+factory (`domain.factory_facts`) by `derive_public_factory`, and the storage keeps that
+derivation as a projection, refreshed in the same transaction as every write that can change it.
 
-Two rules depend on the calendar, and this module is where the day meets them:
+Two rules depend on the calendar (`domain.publication_days` holds them):
 - rule 2's embargo: an assessment is public from its publication day (`public_from`: its
   `publishedOn`, else its date; never for a draft or finalized report), not before;
 - rule 5: a factory that left is public until the end of the cycle it was in (`visible_until`).
@@ -13,7 +13,7 @@ So the public view of a factory is a function of the day, and it changes on days
 anything. `public_periods` gives it as a few periods, [start, end), each with the one view shown
 on its days: the view on the day of the refresh, then one period per later publication day that
 changes it, the last one ending after rule 5's last day. The projection stores one row per period
-and a reader asks only "which row covers today" (`storage.public_reads.visible`), so every public
+and a reader asks only "which row covers today" (`storage.public_factories.visible`), so every public
 path (lists, counts, facets, nodes, exports, responses, attachments) answers from the same rows
 for the same day, an embargo lifts at midnight without another import, and keyset pages, counts
 and indexes stay plain SQL. The first period starts at `date.min`: what the projection knows of
@@ -23,7 +23,7 @@ production; a test clock set earlier sees the view of the import's day, as befor
 The other option, deriving the view per day at query time, would need the whole record on every
 public read (counts and facets over every factory): the projection exists to avoid exactly that.
 Aggregates over the record (country reports, `data_as_of`) compare the stored `public_from` of each
-assessment with the day, the same date this module computes.
+assessment with the day, the same date `domain.publication_days` computes.
 """
 
 from __future__ import annotations
@@ -33,67 +33,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from .vocabulary import (
-    AssessmentStatus,
-    ComplianceStatus,
-    FindingResult,
-    Modality,
-    RefusalExcuse,
-)
+from .factory_facts import AssessmentFacts, FactoryFacts, RefusalFacts
+from .publication_days import change_days, newest_published, published, visible_until
+from .vocabulary import ComplianceStatus, FindingResult, Modality
 
 # Rule 1: a factory is public only once it has at least this many published assessments.
 MIN_PUBLISHED_ASSESSMENTS = 2
 # Rule 4: this many unexcused refusals since the latest published assessment are highlighted.
 HIGHLIGHTED_REFUSALS = 2
-
-
-@dataclass(frozen=True)
-class CycleFacts:
-    number: int
-    start: date
-    end: date
-
-
-@dataclass(frozen=True)
-class CorrectionFacts:
-    question_id: str
-    reason: str
-    corrected_on: date
-    previous: FindingResult
-
-
-@dataclass(frozen=True)
-class AssessmentFacts:
-    source_id: str
-    cycle: int
-    date: date
-    modality: Modality
-    status: AssessmentStatus
-    published_on: date | None
-    # Absent questions were not assessed (a virtual check asks a subset).
-    results: Mapping[str, FindingResult]
-    # Corrections of this assessment's findings, oldest first.
-    corrections: Sequence[CorrectionFacts] = ()
-
-
-@dataclass(frozen=True)
-class RefusalFacts:
-    date: date
-    excuse: RefusalExcuse | None
-
-
-@dataclass(frozen=True)
-class FactoryFacts:
-    """Everything stored about one factory that the public view can depend on."""
-
-    source_id: str
-    name: str
-    factory_type: str
-    country: str
-    left_programme_on: date | None
-    cycles: Sequence[CycleFacts]
-    assessments: Sequence[AssessmentFacts]
-    refusals: Sequence[RefusalFacts]
 
 
 @dataclass(frozen=True)
@@ -197,43 +144,6 @@ def _correction_from_document(document: Sequence[str] | None) -> PublicCorrectio
     return PublicCorrection(reason, date.fromisoformat(corrected_on), FindingResult(previous))
 
 
-def public_from(status: AssessmentStatus, published_on: date | None, day: date) -> date | None:
-    """Rule 2's embargo: the first day the public may see an assessment, its publication day
-    (`publishedOn`, else its date); None for drafts and finalized reports, never public."""
-    if status is not AssessmentStatus.PUBLISHED:
-        return None
-    return published_on or day
-
-
-def _public_from(a: AssessmentFacts) -> date | None:
-    return public_from(a.status, a.published_on, a.date)
-
-
-def _newest(assessments: Sequence[AssessmentFacts]) -> AssessmentFacts:
-    # A newer assessment supersedes an older one; ties on the date fall back to publication
-    # date, then to the source id, so the choice never depends on row order.
-    return max(assessments, key=lambda a: (a.date, a.published_on or a.date, a.source_id))
-
-
-def published(assessments: Sequence[AssessmentFacts], on: date) -> list[AssessmentFacts]:
-    """The assessments the public may see on this day (published, and past their embargo)."""
-    return [a for a in assessments if (first := _public_from(a)) is not None and first <= on]
-
-
-def newest_published(assessments: Sequence[AssessmentFacts], on: date) -> AssessmentFacts | None:
-    """The assessment rule 2 shows on this day, if any: drafts and finalized reports never are,
-    nor an assessment before its publication day."""
-    done = published(assessments, on)
-    return _newest(done) if done else None
-
-
-def change_days(assessments: Sequence[AssessmentFacts], today: date) -> list[date]:
-    """Today, then every later day an embargo lifts: the only days the public view can change
-    (besides rule 5's last day, which ends it)."""
-    later = {first for a in assessments if (first := _public_from(a)) is not None and first > today}
-    return [today, *sorted(later)]
-
-
 def public_findings(assessment: AssessmentFacts, public_questions: Sequence[str]) -> tuple[PublicFinding, ...]:
     """Every publicly reported issue of the country, with this assessment's answer to it.
 
@@ -255,26 +165,6 @@ def public_findings(assessment: AssessmentFacts, public_questions: Sequence[str]
             )
         )
     return tuple(findings)
-
-
-def visible_until(facts: FactoryFacts) -> date | None:
-    """Rule 5: a factory that left stays public until the end of the cycle it was in.
-
-    That is the cycle containing the exit date; when none does, the cycle of its latest
-    assessment; with neither, the exit date itself.
-    """
-    left_on = facts.left_programme_on
-    if left_on is None:
-        return None
-    for cycle in facts.cycles:
-        if cycle.start <= left_on <= cycle.end:
-            return cycle.end
-    if facts.assessments:
-        latest_cycle = _newest(facts.assessments).cycle
-        for cycle in facts.cycles:
-            if cycle.number == latest_cycle:
-                return cycle.end
-    return left_on
 
 
 def unexcused_refusals_since(refusals: Sequence[RefusalFacts], since: date) -> int:

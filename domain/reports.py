@@ -11,7 +11,7 @@ included, as long as no factory-level result is exposed. The method:
   one with such an assessment (a year without any has `assessed` 0). `start` and `end` only
   choose which years are shown (those with a day in [start, end]); they never cut a year.
 - In a period, each factory counts once, by its latest published assessment dated in that period
-  (latest as in `domain.publication`: by date, then publication date, then id). Its earlier ones
+  (latest as in `domain.publication_days`: by date, then publication date, then id). Its earlier ones
   in the same period do not count, so a factory assessed twice in a year is not counted twice.
 - For an issue, `assessed` is the number of counted factories whose assessment answered the
   question COMPLIANT or NON_COMPLIANT (NOT_ASSESSED or absent - a virtual check asks a subset -

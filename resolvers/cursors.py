@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import BadUserInput
-from ..storage.public_reads import FactoryOrder, Position, position_from_cursor
-from ..storage.responses import QueuePosition
+from ..storage.public_pages import FactoryOrder, Position, position_from_cursor
+from ..storage.moderation_queue import QueuePosition
 
 
 def pack(kind: str, values: list[Any]) -> str:

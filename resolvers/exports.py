@@ -14,10 +14,10 @@ from typing import Any
 from ..domain.errors import BadUserInput
 from ..domain.publication import PublicFactory
 from ..domain.reports import CountryReport
-from ..storage import public_reads
 from ..storage import reports as report_reads
 from ..storage.db import Sessions
-from ..storage.public_reads import FactoryFilter, FactoryOrder
+from ..storage.public_filter import FactoryFilter
+from ..storage.public_pages import FactoryOrder, page_of_factories
 from .filters import factory_filter
 from .ids import to_global
 from .loaders import Loaders
@@ -109,7 +109,7 @@ async def factory_pages(
     after = None
     while True:
         async with sessions() as session:
-            page = await public_reads.page_of_factories(session, f, order, after, PAGE, today)
+            page = await page_of_factories(session, f, order, after, PAGE, today)
         if not page:
             return
         yield [factory_row(item.factory, as_of) for item in page]

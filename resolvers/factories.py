@@ -8,11 +8,13 @@ from datetime import date
 
 
 from ..domain.errors import BadUserInput
-from ..storage import public_reads
+from ..storage import public_counts, public_pages, public_factories
 from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
 from ..domain.publication import PublicFactory
-from ..storage.public_reads import Facet, FactoryFilter, FactoryOrder, Placed
+from ..storage.public_counts import Facet
+from ..storage.public_filter import FactoryFilter
+from ..storage.public_pages import FactoryOrder, Placed
 from . import cursors
 from .heavy import heavy_session
 from .loaders import Loaders
@@ -45,19 +47,19 @@ async def factory_page(
 
     async with heavy_session(sessions) as session:
         # One row more than asked tells whether there is a next page.
-        items = await public_reads.page_of_factories(session, f, order, position, first + 1, loaders.today)
+        items = await public_pages.page_of_factories(session, f, order, position, first + 1, loaders.today)
     loaders.prime_factories([item.factory for item in items[:first]])
     return Page(items[:first], order, len(items) > first, position is not None)
 
 
 async def factory_count(sessions: Sessions, loaders: Loaders, f: FactoryFilter) -> int:
     async with heavy_session(sessions) as session:
-        return await public_reads.count_factories(session, f, loaders.today)
+        return await public_counts.count_factories(session, f, loaders.today)
 
 
 async def facet_counts(sessions: Sessions, loaders: Loaders, f: FactoryFilter, facet: Facet) -> list[tuple[str, int]]:
     async with heavy_session(sessions) as session:
-        return await public_reads.facet_counts(session, f, facet, loaders.today)
+        return await public_counts.facet_counts(session, f, facet, loaders.today)
 
 
 # The fast path's reads (schema/fastpath/executor.py): the same page and count as above, through
@@ -77,7 +79,7 @@ class KeyPage:
     has_previous: bool
 
     def cursor(self, row: Any) -> str:
-        return cursors.encode(self.order, public_reads.position_of(row, self.order))
+        return cursors.encode(self.order, public_pages.position_of(row, self.order))
 
 
 async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilter, order: FactoryOrder, today: date) -> KeyPage:
@@ -86,7 +88,7 @@ async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilte
     parameters = {"page_limit": first + 1}
     if position is not None:
         parameters.update(after_value=position[0], after_pk=position[1])
-    rows = await hot.rows(public_reads.key_page_statement(f, order, position is not None, today), parameters)
+    rows = await hot.rows(public_pages.key_page_statement(f, order, position is not None, today), parameters)
     keys = [((row[0], row[1], row[2]), row) for row in rows[:first]]
     return KeyPage(keys, order, len(rows) > first, position is not None)
 
@@ -95,13 +97,13 @@ async def factories_by_pk(hot: HotReads, keys: list[RowKey]) -> dict[RowKey, Pub
     """The factories of these rows, by the keys `key_page` gave (a factory has a row per period
     of days: the key says which one the page showed)."""
     wanted = {key[:2]: key for key in keys}  # a row is (factory_pk, valid_from); its version may have moved since
-    rows = await hot.rows(public_reads.rows_of_factories_statement([pk for pk, _ in wanted]))
+    rows = await hot.rows(public_factories.rows_of_factories_statement([pk for pk, _ in wanted]))
     return {
-        wanted[(row.factory_pk, row.valid_from)]: public_reads.to_public_factory(row)
+        wanted[(row.factory_pk, row.valid_from)]: public_factories.to_public_factory(row)
         for row in rows
         if (row.factory_pk, row.valid_from) in wanted
     }
 
 
 async def count(hot: HotReads, f: FactoryFilter, today: date) -> int:
-    return (await hot.rows(public_reads.count_statement(f, today)))[0][0]
+    return (await hot.rows(public_counts.count_statement(f, today)))[0][0]

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from ..domain import vocabulary
 from ..domain.errors import BadUserInput
-from ..storage.public_reads import FactoryFilter
+from ..storage.public_filter import FactoryFilter
 from .ids import node_key
 from .issues import normalise_country_code
 

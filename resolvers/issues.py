@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ..domain.errors import BadUserInput, NotFound
 from ..domain.programme import CountryProgramme, Question
-from ..storage import public_reads
+from ..storage import public_programme
 from ..storage.db import Sessions
 from .heavy import heavy_session
 from .loaders import Loaders
@@ -22,7 +22,7 @@ def normalise_country_code(code: str) -> str:
 async def public_issues(sessions: Sessions, loaders: Loaders, ids: Sequence[str]) -> list[Question | None]:
     """The questions among `ids` that some country reports publicly; None for the others."""
     async with sessions() as session:
-        reported = set(await public_reads.publicly_reported_question_ids(session))
+        reported = set(await public_programme.publicly_reported_question_ids(session))
     questions = await loaders.question.load_many([i for i in ids if i in reported])
     by_id = {q.id: q for q in questions if q is not None}
     return [by_id.get(i) for i in ids]
@@ -37,14 +37,14 @@ async def public_issue(sessions: Sessions, loaders: Loaders, question_id: str) -
 
 async def reporting_countries(sessions: Sessions, loaders: Loaders, question_id: str) -> list[CountryProgramme]:
     async with heavy_session(sessions) as session:  # a read per issue: many under `issues`
-        codes = (await public_reads.reporting_countries(session, [question_id])).get(question_id, [])
+        codes = (await public_programme.reporting_countries(session, [question_id])).get(question_id, [])
     return [c for c in await loaders.country.load_many(codes) if c is not None]
 
 
 async def issues(sessions: Sessions, loaders: Loaders, country: str | None) -> list[Question]:
     if country is None:
         async with sessions() as session:
-            ids = await public_reads.publicly_reported_question_ids(session)
+            ids = await public_programme.publicly_reported_question_ids(session)
     else:
         ids = list((await country_programme(loaders, country)).public_questions)
     return [q for q in await loaders.question.load_many(ids) if q is not None]
@@ -59,13 +59,13 @@ async def country_programme(loaders: Loaders, code: str) -> CountryProgramme:
 
 async def country_programmes(sessions: Sessions) -> list[CountryProgramme]:
     async with sessions() as session:
-        return await public_reads.country_programmes(session)
+        return await public_programme.country_programmes(session)
 
 
 async def catalogue(sessions: Sessions) -> tuple[dict[str, Question], dict[str, CountryProgramme]]:
     """Every publicly reported question and every country programme, by id."""
     async with sessions() as session:
-        ids = await public_reads.publicly_reported_question_ids(session)
-        questions = await public_reads.questions_by_id(session, ids)
-        countries = {c.code: c for c in await public_reads.country_programmes(session)}
+        ids = await public_programme.publicly_reported_question_ids(session)
+        questions = await public_programme.questions_by_id(session, ids)
+        countries = {c.code: c for c in await public_programme.country_programmes(session)}
     return questions, countries

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..domain.programme import CountryProgramme, Question
 from ..domain.publication import PublicFactory
 from ..domain.responses import ResponseRecord
-from ..storage import public_reads
+from ..storage import public_programme, public_factories
 from ..storage import responses as response_reads
 from ..storage.db import Sessions
 from ..storage.responses import Event, Flag
@@ -35,7 +35,7 @@ def _loader(
 
 
 async def _countries(session: AsyncSession, codes: list[str]) -> dict[str, CountryProgramme]:
-    return {c.code: c for c in await public_reads.country_programmes(session, codes)}
+    return {c.code: c for c in await public_programme.country_programmes(session, codes)}
 
 
 @dataclass
@@ -55,11 +55,11 @@ class Loaders:
 
     def __post_init__(self) -> None:
         today = self.today
-        self.question = _loader(self.sessions, public_reads.questions_by_id)
+        self.question = _loader(self.sessions, public_programme.questions_by_id)
         self.country = _loader(self.sessions, _countries)
-        self.factory = _loader(self.sessions, lambda s, ids: public_reads.factories_by_source_id(s, ids, today))
+        self.factory = _loader(self.sessions, lambda s, ids: public_factories.factories_by_source_id(s, ids, today))
         self.factory_by_assessment = _loader(
-            self.sessions, lambda s, ids: public_reads.factories_by_assessment(s, ids, today)
+            self.sessions, lambda s, ids: public_factories.factories_by_assessment(s, ids, today)
         )
         self.response = _loader(self.sessions, response_reads.records_by_public_id)
         self.approved_responses = _loader(self.sessions, response_reads.approved_for_assessments)

@@ -10,11 +10,13 @@ from ..domain.access import Principal, require_role
 from ..domain.errors import BadUserInput
 from ..domain.moderation import Action, RemovalReason, Role
 from ..domain.responses import ResponseRecord
+from ..storage import moderation_queue
 from ..storage import responses as repo
 from ..storage.db import Sessions
-from ..storage.responses import QueueFilter
+from ..storage.event_bus import EventBus
+from ..storage.moderation_queue import QueueFilter
 from ..workflows import moderation as workflow
-from ..workflows.attachments import FileStore
+from ..storage.objects import ObjectStore
 from ..workflows.responses import Limits, Upload, submit_response
 from . import cursors
 from .factories import check_first
@@ -31,8 +33,8 @@ def response_key(global_id: str) -> str:
 
 
 async def submit(
-    sessions: Sessions, store: FileStore, limits: Limits, principal: Principal | None, clock: Callable[[], datetime],
-    *, assessment_id: str, finding_id: str | None, text: str, files,
+    sessions: Sessions, store: ObjectStore, limits: Limits, principal: Principal | None, clock: Callable[[], datetime],
+    *, assessment_id: str, finding_id: str | None, text: str, files, bus: EventBus | None = None,
 ) -> ResponseRecord:
     assessment = node_key(assessment_id, "Assessment", "assessmentId")
     question = None
@@ -42,43 +44,51 @@ async def submit(
             raise BadUserInput("The finding belongs to another assessment.", argument="findingId")
     return await submit_response(
         sessions, store, principal, assessment_id=assessment, question_id=question, text=text,
-        uploads=await read_uploads(files), limits=limits, clock=clock,
+        uploads=await read_uploads(files), limits=limits, clock=clock, bus=bus,
     )
 
 
-async def approve(sessions: Sessions, principal, response_id: str, version: int, note: str | None) -> ResponseRecord:
+async def approve(
+    sessions: Sessions, principal, response_id: str, version: int, note: str | None, *, bus: EventBus | None = None
+) -> ResponseRecord:
     return await workflow.decide_response(
-        sessions, principal, response_key(response_id), action=Action.APPROVE, version=version, note=note
+        sessions, principal, response_key(response_id), action=Action.APPROVE, version=version, note=note, bus=bus
     )
 
 
 async def remove(
-    sessions: Sessions, principal, response_id: str, version: int, reason: RemovalReason, note: str | None
+    sessions: Sessions, principal, response_id: str, version: int, reason: RemovalReason, note: str | None,
+    *, bus: EventBus | None = None,
 ) -> ResponseRecord:
     return await workflow.decide_response(
-        sessions, principal, response_key(response_id), action=Action.REMOVE, version=version, reason=reason, note=note
-    )
+        sessions, principal, response_key(response_id), action=Action.REMOVE, version=version, reason=reason,
+        note=note, bus=bus,
+    )  # fmt: skip
 
 
-async def withdraw(sessions: Sessions, principal, response_id: str) -> ResponseRecord:
-    return await workflow.withdraw_response(sessions, principal, response_key(response_id))
+async def withdraw(sessions: Sessions, principal, response_id: str, *, bus: EventBus | None = None) -> ResponseRecord:
+    return await workflow.withdraw_response(sessions, principal, response_key(response_id), bus=bus)
 
 
-async def claim(sessions: Sessions, principal, limits: Limits, response_id: str) -> ResponseRecord:
-    return await workflow.claim_response(sessions, principal, response_key(response_id), limits=limits)
+async def claim(
+    sessions: Sessions, principal, limits: Limits, response_id: str, *, bus: EventBus | None = None
+) -> ResponseRecord:
+    return await workflow.claim_response(sessions, principal, response_key(response_id), limits=limits, bus=bus)
 
 
-async def release(sessions: Sessions, principal, response_id: str) -> ResponseRecord:
-    return await workflow.release_response(sessions, principal, response_key(response_id))
+async def release(sessions: Sessions, principal, response_id: str, *, bus: EventBus | None = None) -> ResponseRecord:
+    return await workflow.release_response(sessions, principal, response_key(response_id), bus=bus)
 
 
-async def note(sessions: Sessions, principal, response_id: str, text: str) -> ResponseRecord:
-    return await workflow.add_note(sessions, principal, response_key(response_id), text)
+async def note(
+    sessions: Sessions, principal, response_id: str, text: str, *, bus: EventBus | None = None
+) -> ResponseRecord:
+    return await workflow.add_note(sessions, principal, response_key(response_id), text, bus=bus)
 
 
 @dataclass(frozen=True)
 class QueuePage:
-    items: list[tuple[repo.QueuePosition, ResponseRecord]]
+    items: list[tuple[moderation_queue.QueuePosition, ResponseRecord]]
     has_next: bool
     has_previous: bool
     filter: QueueFilter
@@ -91,19 +101,19 @@ async def queue_page(
     first = check_first(first)
     position = cursors.decode_queue(after) if after else None
     async with sessions() as session:
-        items = await repo.queue_page(session, f, position, first + 1)
+        items = await moderation_queue.queue_page(session, f, position, first + 1)
     return QueuePage(items[:first], len(items) > first, position is not None, f)
 
 
 async def queue_count(sessions: Sessions, f: QueueFilter) -> int:
     async with sessions() as session:
-        return await repo.queue_count(session, f)
+        return await moderation_queue.queue_count(session, f)
 
 
 async def queue_stats(sessions: Sessions, principal: Principal | None) -> list[tuple[str, int, datetime]]:
     require_role(principal, Role.MODERATOR)
     async with sessions() as session:
-        return await repo.queue_stats(session)
+        return await moderation_queue.queue_stats(session)
 
 
 async def factory_id_of(sessions: Sessions, principal: Principal) -> str | None:

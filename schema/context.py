@@ -1,10 +1,16 @@
-"""What every resolver can reach: the database, the request's loaders, and the date of 'today'."""
+"""What every resolver can reach: the database, the request's loaders, and the date of 'today'.
+
+Built in one place (`build_context`) for the view (http/endpoint.py) and for the fast path's
+node renderings (fastpath/render.py), so that an anonymous request and a rendering kept for it
+see the same context."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 
@@ -12,7 +18,8 @@ from ..domain.access import Principal
 from ..domain.labels import negotiate_language
 from ..resolvers.loaders import Loaders
 from ..storage.db import Sessions
-from ..workflows.attachments import FileStore
+from ..storage.event_bus import EventBus
+from ..storage.objects import ObjectStore
 from ..workflows.responses import Limits
 
 
@@ -24,10 +31,13 @@ class Context:
     request_id: str
     # The server's clock (tests move it): for steps that read the time again, after waiting.
     clock: Callable[[], datetime]
-    store: FileStore
+    store: ObjectStore
     limits: Limits
     # None: an anonymous request, which sees only public data.
     principal: Principal | None = None
+    # What mutations publish on and subscriptions listen to (storage/event_bus.py); None where
+    # nothing is published (the fast path's public reads).
+    bus: EventBus | None = None
     base_url: str = ""
     # From Accept-Language; a field's own `lang` argument wins over it.
     language: str = "en"
@@ -51,3 +61,24 @@ class Context:
 
 
 Info = strawberry.Info[Context, None]
+
+
+def build_context(
+    sessions: Sessions,
+    clock: Callable[[], datetime],
+    *,
+    language: str,
+    now: datetime | None = None,
+    principal: Principal | None = None,
+    store: ObjectStore | None = None,
+    limits: Limits | None = None,
+    **request: Any,
+) -> Context:
+    """A request's context, at `now` (by default the clock's time): fresh loaders for that day and
+    a new request id. The rest (`base_url`, budgets, the HTTP request and response) as the view
+    passes it; the fast path passes none of it, as an anonymous request that writes nothing."""
+    now = clock() if now is None else now
+    return Context(
+        sessions=sessions, loaders=Loaders(sessions, now.date()), now=now, clock=clock, request_id=uuid.uuid4().hex,
+        store=store, limits=limits, principal=principal, language=language, **request,
+    )

@@ -1,5 +1,15 @@
 """`portal backup FILE` / `portal restore FILE`: the embedded SQLite database and its attachments.
 
+What happens to the attachments depends on where they are (PORTAL_STORAGE_URL, storage/objects/):
+- a folder (`file://`, the default): copied to `FILE.attachments/` and put back, as below;
+- an S3 bucket (`s3://`): left alone by both commands. Objects are named by their content and
+  never rewritten, and a request writes its object before its row commits, so the bucket holds
+  every object of any backup taken earlier, unless something deleted it: `portal attachments
+  sweep` (only objects no row refers to, so an object of rows deleted since the backup may go)
+  or whoever manages the bucket. A bucket with versioning, or its own replication, is the
+  attachments' backup. Restore says so, and `portal attachments check` lists the rows' objects
+  the bucket lacks.
+
 Backup
   1. The database is copied with SQLite's online backup API in one step, which reads one
      consistent snapshot; with WAL on, the running server keeps reading and writing meanwhile.
@@ -67,14 +77,14 @@ class BackupReport:
     database: Path
     revision: str
     size: int
-    attachments: Path
-    files: int
+    attachments: Path | str  # the backup's folder, or the bucket's URL (not copied)
+    files: int | None  # None: in a bucket, not copied
 
     def __str__(self) -> str:
-        return (
-            f"database backed up to {self.database} ({self.size:,} bytes, schema revision {self.revision}); "
-            f"{self.files} attachment file(s) to {self.attachments}"
-        )
+        text = f"database backed up to {self.database} ({self.size:,} bytes, schema revision {self.revision}); "
+        if self.files is None:
+            return text + f"attachments are in {self.attachments} and were not copied: {BUCKET_IS_ITS_BACKUP}"
+        return text + f"{self.files} attachment file(s) to {self.attachments}"
 
 
 @dataclass(frozen=True)
@@ -82,16 +92,27 @@ class RestoreReport:
     database: Path
     revision: str
     replaced: bool
-    attachments: Path
+    attachments: Path | str  # the folder, or the bucket's URL (left alone)
     files: int | None  # None: the backup had no attachment folder, the attachments were left alone
     removed: int
 
     def __str__(self) -> str:
         what = "replaced" if self.replaced else "created"
         text = f"database {self.database} {what} from the backup (revision {self.revision}, migrated to the latest schema)"
+        if isinstance(self.attachments, str):
+            return text + (
+                f"; attachments in {self.attachments} were left as they are: the restored rows refer to objects "
+                "the bucket must still hold (`portal attachments check` lists any it lacks)"
+            )
         if self.files is None:
             return text + f"; the backup has no attachment folder: {self.attachments} was left as it was"
         return text + f"; {self.attachments} holds the backup's {self.files} attachment file(s) ({self.removed} removed)"
+
+
+BUCKET_IS_ITS_BACKUP = (
+    "objects are named by their content and never rewritten, so the bucket (with versioning or its own "
+    "replication) is their backup"
+)
 
 
 def attachments_backup_path(backup: Path) -> Path:
@@ -102,17 +123,19 @@ def attachments_backup_path(backup: Path) -> Path:
 # --------------------------------------------------------------------------- backup
 
 
-def backup_sqlite(database: Path, target: Path, attachments_dir: Path) -> BackupReport:
-    """Copy the live `database` to `target` and `attachments_dir` to `target.attachments/`."""
-    database, target, attachments_dir = Path(database), Path(target), Path(attachments_dir)
+def backup_sqlite(database: Path, target: Path, attachments: Path | str) -> BackupReport:
+    """Copy the live `database` to `target` and the attachment folder `attachments` to
+    `target.attachments/`; `attachments` given as a store URL (a bucket) is not copied."""
+    database, target = Path(database), Path(target)
+    attachments_dir = None if isinstance(attachments, str) else Path(attachments)
     if not database.is_file():
         raise BackupError(f"there is no database at {database}")
     if target.is_dir():
         raise BackupError(f"{target} is a folder; give the name of the backup file")
-    if same_or_inside(target, _database_files(database)) or is_within(target, attachments_dir):
+    if same_or_inside(target, _database_files(database)) or (attachments_dir and is_within(target, attachments_dir)):
         raise BackupError(f"{target} is the live database or inside its attachment folder; back up elsewhere")
     folder = attachments_backup_path(target)
-    if is_within(attachments_dir, folder) or is_within(folder, attachments_dir):
+    if attachments_dir and (is_within(attachments_dir, folder) or is_within(folder, attachments_dir)):
         raise BackupError(f"{folder} overlaps the attachment folder {attachments_dir}; back up elsewhere")
     target.parent.mkdir(parents=True, exist_ok=True)
 
@@ -128,23 +151,25 @@ def backup_sqlite(database: Path, target: Path, attachments_dir: Path) -> Backup
             _check(copy, temp)
             revision = _revision(copy, temp)
         fsync(temp)
-        files = copy_attachments(attachments_dir, folder)
+        files = copy_attachments(attachments_dir, folder) if attachments_dir else None
         os.replace(temp, target)
         fsync_folder(target.parent)
     finally:
         _remove_database_files(temp)
-    return BackupReport(target, revision, target.stat().st_size, folder, files)
+    return BackupReport(target, revision, target.stat().st_size, folder if attachments_dir else attachments, files)
 
 
 # --------------------------------------------------------------------------- restore
 
 
-def restore_sqlite(source: Path, database: Path, attachments_dir: Path, *, force: bool = False) -> RestoreReport:
-    """Put the backup `source` (and `source.attachments/`) back as `database` and `attachments_dir`.
+def restore_sqlite(source: Path, database: Path, attachments: Path | str, *, force: bool = False) -> RestoreReport:
+    """Put the backup `source` (and `source.attachments/`) back as `database` and the folder
+    `attachments`; `attachments` given as a store URL (a bucket) is left alone.
 
     Call it outside a running event loop: the migrations run in their own (`asyncio.run`).
     """
-    source, database, attachments_dir = Path(source), Path(database), Path(attachments_dir)
+    source, database = Path(source), Path(database)
+    attachments_dir = None if isinstance(attachments, str) else Path(attachments)
     if not source.is_file():
         raise BackupError(f"there is no backup file at {source}")
     with open(source, "rb") as file:
@@ -161,10 +186,10 @@ def restore_sqlite(source: Path, database: Path, attachments_dir: Path, *, force
     if replacing and not force:
         raise BackupError(
             f"{database} exists and a running server may hold it; stop the server, then run again "
-            "with --force to replace it (its attachment folder is replaced too)"
+            "with --force to replace it" + (" (its attachment folder is replaced too)" if attachments_dir else "")
         )
     folder = attachments_backup_path(source)
-    files = _verified_attachments(folder) if folder.is_dir() else None
+    files = _verified_attachments(folder) if folder.is_dir() and attachments_dir else None
     database.parent.mkdir(parents=True, exist_ok=True)
 
     temp = temporary_beside(database)
@@ -194,7 +219,9 @@ def restore_sqlite(source: Path, database: Path, attachments_dir: Path, *, force
         raise BackupError(f"cannot restore {source} to {database}: {error}") from None
     finally:
         _remove_database_files(temp)
-    return RestoreReport(database, revision, replacing, attachments_dir, len(files) if files is not None else None, removed)
+    return RestoreReport(
+        database, revision, replacing, attachments_dir or attachments, len(files) if files is not None else None, removed
+    )
 
 
 def _verified_attachments(folder: Path) -> list[Path]:

@@ -6,7 +6,7 @@ aiosqlite hands every statement to a worker thread and back, which cost about 0.
 request, more than the rest of a cached answer. A connection in autocommit mode starts a fresh
 read transaction with each statement, so it sees every commit of any process (WAL lets readers
 and the writer go on together). On PostgreSQL the statements run on the async engine as usual,
-and so do statements that scan the table (`public_reads.SCANS`: a name search), which would hold
+and so do statements that scan the table (`public_filter.SCANS`: a name search), which would hold
 the loop, and every other request, for as long as they run.
 """
 
@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
-from .public_reads import SCANS
-from .tables import DataVersionRow
+from .public_filter import SCANS
+from .tables.public import DataVersionRow
 
 DATA_VERSION_SQL = "SELECT version FROM data_version WHERE id = 1"
 

@@ -20,32 +20,15 @@ from datetime import UTC, date, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..domain.publication import (
-    AssessmentFacts,
-    CorrectionFacts,
-    CycleFacts,
-    FactoryFacts,
-    PublicPeriod,
-    RefusalFacts,
-    change_days,
-    newest_published,
-    public_periods,
-)
+from ..domain.factory_facts import AssessmentFacts, CorrectionFacts, CycleFacts, FactoryFacts, RefusalFacts
+from ..domain.publication import PublicPeriod, public_periods
+from ..domain.publication_days import change_days, newest_published
 from ..domain.text import fold
 from ..domain.vocabulary import AssessmentStatus, FindingResult, Modality, RefusalExcuse
 from .batches import chunks
-from .tables import (
-    AssessmentRow,
-    CorrectionRow,
-    CountryQuestionRow,
-    CycleRow,
-    DataVersionRow,
-    FactoryRow,
-    FindingRow,
-    PublicFactoryRow,
-    PublicNonComplianceRow,
-    RefusalRow,
-)
+from .tables.programme import CountryQuestionRow
+from .tables.public import DataVersionRow, PublicFactoryRow, PublicNonComplianceRow
+from .tables.record import AssessmentRow, CorrectionRow, CycleRow, FactoryRow, FindingRow, RefusalRow
 
 
 async def refresh_public_view(

@@ -1,9 +1,9 @@
 """Country-report tallies, aggregated in SQL over the record (`domain.reports` has the method).
 
-Unlike `public_reads`, these read the record, superseded assessments included (rule 7): what
-leaves here is counts per period, never a row of one factory. An assessment counts from its
-publication day on (`public_by`: rule 2's embargo holds for aggregates too, so a report never
-moves before the factory list does). A window function picks, per
+Unlike the public reads (`storage/public_*.py`), these read the record, superseded assessments
+included (rule 7): what leaves here is counts per period, never a row of one factory. An
+assessment counts from its publication day on (`public_by`: rule 2's embargo holds for aggregates
+too, so a report never moves before the factory list does). A window function picks, per
 factory and period, the one assessment that counts; findings are then grouped over those, so
 the million finding rows of a large country stay in the database.
 """
@@ -19,7 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.reports import AFTER, BEFORE, PeriodTally, ReportWindow
 from ..domain.vocabulary import FindingResult
-from .tables import AssessmentRow, CorrectionRow, DataVersionRow, FactoryRow, FindingRow
+from .tables.public import DataVersionRow
+from .tables.record import AssessmentRow, CorrectionRow, FactoryRow, FindingRow
 
 COMPLIANT = FindingResult.COMPLIANT.value
 NON_COMPLIANT = FindingResult.NON_COMPLIANT.value
@@ -27,7 +28,7 @@ NON_COMPLIANT = FindingResult.NON_COMPLIANT.value
 
 def public_by(today: date) -> ColumnElement[bool]:
     """The assessments the public may know of on `today`: published, publication day reached
-    (`assessment.public_from`, computed by `domain.publication.public_from`; NULL for drafts and
+    (`assessment.public_from`, computed by `domain.publication_days.public_from`; NULL for drafts and
     finalized reports, which never match)."""
     return AssessmentRow.public_from <= today
 
@@ -69,7 +70,7 @@ async def _tallies(
     if last_day is not None:
         conditions.append(a.date <= last_day)
     # The latest published assessment of each factory in each period, ordered as
-    # domain.publication orders assessments (date, then publication date, then id).
+    # domain.publication_days orders assessments (date, then publication date, then id).
     rank = func.row_number().over(
         partition_by=(a.factory_pk, period),
         order_by=(a.date.desc(), a.public_from.desc(), a.source_id.desc()),

@@ -9,30 +9,21 @@ whether the row still matched, so two actors can never both win (optimistic conc
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..domain.moderation import RemovalReason, ResponseState, Transition
+from ..domain.moderation import EventKind, RemovalReason, ResponseState, Transition
 from ..domain.responses import ResponseRecord
-from .public_reads import visible
-from .responses import (
-    Flag,
-    add_event,
-    guarded_update,
-    records_by_public_id,
-    unclaimed_or_mine,
-)
-from .tables import (
-    AssessmentRow,
-    AttachmentRow,
-    CountryRow,
-    PublicFactoryRow,
-    ResponseFlagRow,
-    ResponseRow,
-)
+from .public_factories import visible
+from .responses import Flag, records_by_public_id
+from .tables.programme import CountryRow
+from .tables.public import PublicFactoryRow
+from .tables.record import AssessmentRow
+from .tables.supplier_responses import AttachmentRow, ResponseEventRow, ResponseFlagRow, ResponseRow
 
 
 def new_public_id() -> str:
@@ -114,6 +105,46 @@ def add_step_event(
         from_state=transition.source if moved else None, to_state=transition.target if moved else None,
         reason=reason, note=note,
     )  # fmt: skip
+
+
+def add_event(
+    session: AsyncSession,
+    response_pk: int,
+    kind: EventKind,
+    actor_pk: int,
+    at: datetime,
+    *,
+    from_state: ResponseState | None = None,
+    to_state: ResponseState | None = None,
+    reason: RemovalReason | None = None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        ResponseEventRow(
+            response_pk=response_pk,
+            kind=kind.value,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value if to_state else None,
+            actor_pk=actor_pk,
+            at=at,
+            reason=reason.value if reason else None,
+            note=note,
+        )
+    )
+
+
+def unclaimed_or_mine(user_pk: int, now: datetime) -> ColumnElement[bool]:
+    return or_(
+        ResponseRow.claimed_by_pk.is_(None),
+        ResponseRow.claimed_by_pk == user_pk,
+        ResponseRow.claim_expires_at <= now,
+    )
+
+
+async def guarded_update(session: AsyncSession, pk: int, conditions: Sequence[ColumnElement[bool]], **values: Any) -> bool:
+    """UPDATE ... WHERE pk AND conditions: True when the row still matched (optimistic concurrency)."""
+    result = await session.exec(update(ResponseRow).where(ResponseRow.pk == pk, *conditions).values(**values))
+    return result.rowcount == 1
 
 
 async def move(

@@ -1,4 +1,6 @@
-"""Reads and the guarded writes of responses, their attachments, flags and audit trail."""
+"""Reads of responses: the records with their attachments, screening flags and audit trail, an
+attachment with its response, and what submitting checks (recent posts, hashes in use).
+The guarded writes are in `response_steps`, the moderation queue in `moderation_queue`."""
 
 from __future__ import annotations
 
@@ -6,27 +8,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.moderation import EventKind, RemovalReason, ResponseState
 from ..domain.responses import PUBLIC_STATE, AttachmentInfo, ResponseRecord
 from .batches import chunks
-from .public_reads import factories_by_pk
-from .tables import (
-    AssessmentRow,
-    AttachmentRow,
-    FactoryRow,
-    ResponseEventRow,
-    ResponseFlagRow,
-    ResponseRow,
-    UserRow,
-)
+from .public_factories import factories_by_pk
+from .tables.record import AssessmentRow, FactoryRow
+from .tables.supplier_responses import AttachmentRow, ResponseEventRow, ResponseFlagRow, ResponseRow
+from .tables.users import UserRow
 
 
-def _select_records():
+def select_records():
     return (
         select(ResponseRow, FactoryRow.source_id, FactoryRow.country_code, AssessmentRow.source_id)
         .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
@@ -34,7 +29,7 @@ def _select_records():
     )
 
 
-async def _records(session: AsyncSession, statement) -> list[ResponseRecord]:
+async def read_records(session: AsyncSession, statement) -> list[ResponseRecord]:
     rows = (await session.exec(statement)).all()
     attachments = await _attachments(session, [r.pk for r, *_ in rows])
     return [
@@ -77,7 +72,7 @@ async def _attachments(session: AsyncSession, response_pks: Sequence[int]) -> di
 async def records_by_public_id(session: AsyncSession, public_ids: Sequence[str]) -> dict[str, ResponseRecord]:
     found: dict[str, ResponseRecord] = {}
     for part in chunks(list(public_ids)):
-        for record in await _records(session, _select_records().where(ResponseRow.public_id.in_(part))):
+        for record in await read_records(session, select_records().where(ResponseRow.public_id.in_(part))):
             found[record.public_id] = record
     return found
 
@@ -90,11 +85,11 @@ async def approved_for_assessments(
     found: dict[str, list[ResponseRecord]] = defaultdict(list)
     for part in chunks(list(assessment_source_ids)):
         statement = (
-            _select_records()
+            select_records()
             .where(AssessmentRow.source_id.in_(part), ResponseRow.state == PUBLIC_STATE.value)
             .order_by(ResponseRow.posted_at, ResponseRow.pk)
         )
-        for record in await _records(session, statement):
+        for record in await read_records(session, statement):
             found[record.assessment_source_id].append(record)
     return found
 
@@ -162,125 +157,6 @@ async def events_of(session: AsyncSession, response_pks: Sequence[int]) -> dict[
                 )
             )
     return found
-
-
-def add_event(
-    session: AsyncSession,
-    response_pk: int,
-    kind: EventKind,
-    actor_pk: int,
-    at: datetime,
-    *,
-    from_state: ResponseState | None = None,
-    to_state: ResponseState | None = None,
-    reason: RemovalReason | None = None,
-    note: str | None = None,
-) -> None:
-    session.add(
-        ResponseEventRow(
-            response_pk=response_pk,
-            kind=kind.value,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value if to_state else None,
-            actor_pk=actor_pk,
-            at=at,
-            reason=reason.value if reason else None,
-            note=note,
-        )
-    )
-
-
-def unclaimed_or_mine(user_pk: int, now: datetime) -> ColumnElement[bool]:
-    return or_(
-        ResponseRow.claimed_by_pk.is_(None),
-        ResponseRow.claimed_by_pk == user_pk,
-        ResponseRow.claim_expires_at <= now,
-    )
-
-
-async def guarded_update(session: AsyncSession, pk: int, conditions: Sequence[ColumnElement[bool]], **values: Any) -> bool:
-    """UPDATE ... WHERE pk AND conditions: True when the row still matched (optimistic concurrency)."""
-    result = await session.exec(update(ResponseRow).where(ResponseRow.pk == pk, *conditions).values(**values))
-    return result.rowcount == 1
-
-
-# The moderation queue -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    countries: tuple[str, ...] = ()
-    factory_source_ids: tuple[str, ...] = ()
-    flag_kinds: tuple[str, ...] = ()
-    posted_before: datetime | None = None  # "waiting at least this long"
-
-
-# Position in the queue: severity (descending), posted_at, pk (ascending).
-QueuePosition = tuple[int, datetime, int]
-
-
-def _queue_conditions(f: QueueFilter) -> list[ColumnElement[bool]]:
-    conditions = [ResponseRow.state == ResponseState.SUBMITTED.value]
-    if f.countries:
-        conditions.append(FactoryRow.country_code.in_(f.countries))
-    if f.factory_source_ids:
-        conditions.append(FactoryRow.source_id.in_(f.factory_source_ids))
-    if f.flag_kinds:
-        conditions.append(
-            ResponseRow.pk.in_(select(ResponseFlagRow.response_pk).where(ResponseFlagRow.kind.in_(f.flag_kinds)))
-        )
-    if f.posted_before is not None:
-        conditions.append(ResponseRow.posted_at <= f.posted_before)
-    return conditions
-
-
-async def queue_page(
-    session: AsyncSession, f: QueueFilter, after: QueuePosition | None, limit: int
-) -> list[tuple[QueuePosition, ResponseRecord]]:
-    conditions = _queue_conditions(f)
-    if after is not None:
-        severity, posted_at, pk = after
-        conditions.append(
-            or_(
-                ResponseRow.severity < severity,
-                and_(
-                    ResponseRow.severity == severity,
-                    or_(
-                        ResponseRow.posted_at > posted_at,
-                        and_(ResponseRow.posted_at == posted_at, ResponseRow.pk > pk),
-                    ),
-                ),
-            )
-        )
-    statement = (
-        _select_records()
-        .where(*conditions)
-        .order_by(ResponseRow.severity.desc(), ResponseRow.posted_at, ResponseRow.pk)
-        .limit(limit)
-    )
-    return [((r.severity, r.posted_at, r.pk), r) for r in await _records(session, statement)]
-
-
-async def queue_count(session: AsyncSession, f: QueueFilter) -> int:
-    statement = (
-        select(func.count())
-        .select_from(ResponseRow)
-        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
-        .where(*_queue_conditions(f))
-    )
-    return (await session.exec(statement)).scalar_one()
-
-
-async def queue_stats(session: AsyncSession) -> list[tuple[str, int, datetime]]:
-    """Per country: how many responses wait, and since when the oldest does."""
-    statement = (
-        select(FactoryRow.country_code, func.count(), func.min(ResponseRow.posted_at))
-        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
-        .where(ResponseRow.state == ResponseState.SUBMITTED.value)
-        .group_by(FactoryRow.country_code)
-        .order_by(FactoryRow.country_code)
-    )
-    return [(country, count, oldest) for country, count, oldest in (await session.exec(statement)).all()]
 
 
 async def factory_source_id(session: AsyncSession, factory_pk: int) -> str | None:

@@ -25,6 +25,39 @@ def postgres_url():
         yield url
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis on loopback for the whole run (tests/support/redis_server.py): redis://127.0.0.1:PORT/0."""
+    import redis_server
+
+    with redis_server.running_redis() as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server on loopback for the whole run, with a bucket (tests/support/s3_server.py
+    `S3`): `.url(prefix)` is a PORTAL_STORAGE_URL (one prefix per test), `.use(monkeypatch)` sets
+    the AWS_* variables in this process, `.env` holds them for subprocesses, `.client()` is a
+    plain boto3 client."""
+    import s3_server
+
+    with s3_server.running_s3_bucket() as s3:
+        yield s3
+
+
+@pytest.fixture
+def children(tmp_path):
+    """Child processes of one test (tests/support/processes.py); what still runs at its end is stopped."""
+    from processes import Children
+
+    processes = Children(tmp_path)
+    try:
+        yield processes
+    finally:
+        processes.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     if request.param == "sqlite":

@@ -14,7 +14,7 @@ from ..domain.access import Principal
 from ..domain.responses import AttachmentInfo, is_public, may_see
 from ..storage import responses as repo
 from ..storage.db import Sessions
-from .attachments import FileStore
+from ..storage.objects import ObjectMissing, ObjectStore, object_key
 
 
 @dataclass(frozen=True)
@@ -22,19 +22,19 @@ class OpenedAttachment:
     attachment: AttachmentInfo
     # Anyone may see it today: a shared cache may keep it (and must ask again before each use).
     public: bool
-    store: FileStore
+    store: ObjectStore
 
     async def read(self) -> bytes | None:
         """The file's bytes, None when the store has lost it. Apart from `open_attachment`, so
         that a caller answering "not modified" reads no file."""
         try:
-            return await self.store.read(self.attachment.sha256, self.attachment.extension)
-        except FileNotFoundError:
+            return await self.store.read(object_key(self.attachment.sha256, self.attachment.extension))
+        except ObjectMissing:
             return None
 
 
 async def open_attachment(
-    sessions: Sessions, store: FileStore, principal: Principal | None, public_id: str, today: date
+    sessions: Sessions, store: ObjectStore, principal: Principal | None, public_id: str, today: date
 ) -> OpenedAttachment | None:
     """The attachment `public_id` if `principal` (None: the public) may see its response
     `today`; None for an unknown id and for one they may not see alike."""

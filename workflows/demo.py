@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from ..storage.db import Sessions
-from ..storage.tables import FactoryRow
+from ..storage.event_bus import EventBus
+from ..storage.tables.record import FactoryRow
 from .demo_data import generate_demo
 from .import_document import import_document
 
@@ -22,6 +23,7 @@ async def load_demo(
     as_of: date | None = None,
     only_if_empty: bool = False,
     progress: bool = False,
+    bus: EventBus | None = None,
 ) -> str:
     if only_if_empty:
         async with sessions() as session:
@@ -38,6 +40,7 @@ async def load_demo(
             actor=DEMO_ACTOR,
             correction_reason=export.correction_reason,
             progress=progress,
+            bus=bus,
         )
         public = summary.public_factories
     return f"demo data loaded: {factories} factories in {len(exports)} exports, {public} of them public"

@@ -25,7 +25,9 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from ..domain import import_rules as rules
+from ..domain.events import PUBLIC_DATA_CHANGED
 from ..storage.db import Sessions, write_transaction
+from ..storage.event_bus import EventBus, publish
 from .import_entries import index_document
 from .import_format import document_sha256, parse_document, validate_document
 from .import_plan import correction_problem, plan_import
@@ -56,12 +58,14 @@ async def import_document(
     dry_run: bool = False,
     progress: bool = False,
     sha256: str | None = None,
+    bus: EventBus | None = None,
 ) -> ImportSummary:
     """Check the whole document, then write it in one transaction (or, for a dry run, roll back).
 
     Raises ImportRejected, with every problem found, when the document cannot be imported;
     nothing is written then. `sha256` is the digest recorded for the import run (pass the raw
-    file's; by default that of the document's canonical JSON).
+    file's; by default that of the document's canonical JSON). A real import that changed anything
+    publishes PUBLIC_DATA_CHANGED on `bus` when it commits.
     """
     document = validate_document(document, source)
     blank = rules.correction_reason(correction_reason)
@@ -100,6 +104,8 @@ async def import_document(
                 bar.close()
             if dry_run:
                 raise _DryRun(summary)
+            # Without a bus (the command line) PostgreSQL still notifies the running servers.
+            await publish(bus, session, [PUBLIC_DATA_CHANGED])
     except _DryRun as stop:
         stop.summary.import_run_pk = None
         return stop.summary

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from ..storage.tables import (
+from ..storage.tables.programme import CountryQuestionRow, CountryRow, QuestionRow
+from ..storage.tables.record import (
     AssessmentRow,
     CorrectionRow,
-    CountryQuestionRow,
-    CountryRow,
     CycleRow,
     FactoryRow,
     FindingRow,
     ImportRunRow,
-    QuestionRow,
     RefusalRow,
 )
 

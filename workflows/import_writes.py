@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from ..storage.batches import chunks
 from ..storage.projection import refresh_public_view
-from ..storage.public_reads import FactoryFilter, count_factories
+from ..storage.public_counts import count_factories
+from ..storage.public_filter import FactoryFilter
 from .import_plan import Plan
 from .import_stored import Stored
 from .import_tables import (

@@ -5,13 +5,15 @@ Who may take a step from which state is `domain.moderation.step` (the table); th
 checked before anything is read, so that a refused caller learns nothing about the response.
 Every state change is an `UPDATE ... WHERE version = <the version the actor saw>`
 (`storage/response_steps.py`), with its audit event in the same transaction: two moderators can
-never both decide one response.
+never both decide one response. Each step publishes its events (`domain/events.py`) on the event
+bus in that transaction too: subscribers hear of it once it has committed.
 """
 
 from __future__ import annotations
 
 from ..domain.access import Principal, require_user
 from ..domain.errors import BadUserInput, Conflict, Forbidden, NotFound
+from ..domain.events import step_events
 from ..domain.moderation import (
     NOT_YOURS,
     Action,
@@ -24,6 +26,7 @@ from ..domain.moderation import (
 from ..domain.responses import ResponseRecord
 from ..storage import response_steps as steps
 from ..storage.db import Sessions, write_transaction
+from ..storage.event_bus import EventBus, publish
 from ..storage.projection import bump_factory_version
 from .responses import Limits, reload, utc_now
 
@@ -39,6 +42,7 @@ async def decide_response(
     version: int,
     reason: RemovalReason | None = None,
     note: str | None = None,
+    bus: EventBus | None = None,
 ) -> ResponseRecord:
     """A moderator approves or removes the version of a response they saw."""
     principal = _may_attempt(principal, action)
@@ -65,10 +69,13 @@ async def decide_response(
         steps.add_step_event(session, record.pk, transition, principal.user_pk, now, reason=reason, note=note)
         if transition.changes_public:
             await bump_factory_version(session, record.factory_pk)
+        await publish(bus, session, step_events(transition, record.pk, record.factory_pk))
     return await reload(sessions, public_id)
 
 
-async def withdraw_response(sessions: Sessions, principal: Principal | None, public_id: str) -> ResponseRecord:
+async def withdraw_response(
+    sessions: Sessions, principal: Principal | None, public_id: str, *, bus: EventBus | None = None
+) -> ResponseRecord:
     """The author takes back a response nobody has decided yet."""
     principal = _may_attempt(principal, Action.WITHDRAW)
     now = utc_now()
@@ -81,11 +88,12 @@ async def withdraw_response(sessions: Sessions, principal: Principal | None, pub
         if not await steps.move(session, record.pk, seen_version=record.version, target=transition.target, reason=reason):
             raise _conflict(await steps.record_by_public_id(session, public_id), "The response was decided meanwhile.")
         steps.add_step_event(session, record.pk, transition, principal.user_pk, now, reason=reason)
+        await publish(bus, session, step_events(transition, record.pk, record.factory_pk))
     return await reload(sessions, public_id)
 
 
 async def claim_response(
-    sessions: Sessions, principal: Principal | None, public_id: str, *, limits: Limits
+    sessions: Sessions, principal: Principal | None, public_id: str, *, limits: Limits, bus: EventBus | None = None
 ) -> ResponseRecord:
     """Hold a submitted response for `limits.claim`, so other moderators leave it alone."""
     principal = _may_attempt(principal, Action.CLAIM)
@@ -102,10 +110,13 @@ async def claim_response(
                 claimedUntil=current.claim_expires_at.isoformat() if current.claim_expires_at else None,
             )  # fmt: skip
         steps.add_step_event(session, record.pk, transition, principal.user_pk, now)
+        await publish(bus, session, step_events(transition, record.pk, record.factory_pk))
     return await reload(sessions, public_id)
 
 
-async def release_response(sessions: Sessions, principal: Principal | None, public_id: str) -> ResponseRecord:
+async def release_response(
+    sessions: Sessions, principal: Principal | None, public_id: str, *, bus: EventBus | None = None
+) -> ResponseRecord:
     principal = _may_attempt(principal, Action.RELEASE)
     now = utc_now()
     async with write_transaction(sessions) as session:
@@ -114,10 +125,13 @@ async def release_response(sessions: Sessions, principal: Principal | None, publ
         if not await steps.release(session, record.pk, principal.user_pk):
             raise _conflict(record, "You hold no claim on this response.")
         steps.add_step_event(session, record.pk, transition, principal.user_pk, now)
+        await publish(bus, session, step_events(transition, record.pk, record.factory_pk))
     return await reload(sessions, public_id)
 
 
-async def add_note(sessions: Sessions, principal: Principal | None, public_id: str, text: str) -> ResponseRecord:
+async def add_note(
+    sessions: Sessions, principal: Principal | None, public_id: str, text: str, *, bus: EventBus | None = None
+) -> ResponseRecord:
     principal = _may_attempt(principal, Action.NOTE)
     note = _check_note(text)
     if not note:
@@ -126,6 +140,7 @@ async def add_note(sessions: Sessions, principal: Principal | None, public_id: s
         record = await _existing_record(session, public_id)
         transition = _step(record, Action.NOTE, principal)
         steps.add_step_event(session, record.pk, transition, principal.user_pk, utc_now(), note=note)
+        await publish(bus, session, step_events(transition, record.pk, record.factory_pk))
     return await reload(sessions, public_id)
 
 

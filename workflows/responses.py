@@ -11,18 +11,21 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from ..domain.access import Principal, require_factory, require_user
 from ..domain.errors import RATE_LIMITED, BadUserInput, Conflict, PortalError
+from ..domain.events import step_events
 from ..domain.moderation import Action, check_role, step
 from ..domain.publication import PublicFactory
 from ..domain.responses import MAX_TEXT, ResponseRecord
 from ..storage import response_steps as steps
 from ..storage import responses as repo
 from ..storage.db import Sessions, write_transaction
-from ..storage.tables import AssessmentRow, PublicFactoryRow
-from .attachments import CleanFile, FileStore, clean_in_turn
+from ..storage.event_bus import EventBus, publish
+from ..storage.objects import ObjectStore, object_key
+from ..storage.tables.public import PublicFactoryRow
+from ..storage.tables.record import AssessmentRow
+from .attachments import clean_in_turn
 from .screening import screen, severity
 
 
@@ -64,7 +67,7 @@ async def reload(sessions: Sessions, public_id: str) -> ResponseRecord:
 
 async def submit_response(
     sessions: Sessions,
-    store: FileStore,
+    store: ObjectStore,
     principal: Principal | None,
     *,
     assessment_id: str,
@@ -73,6 +76,7 @@ async def submit_response(
     uploads: Sequence[Upload],
     limits: Limits,
     clock: Callable[[], datetime] = utc_now,
+    bus: EventBus | None = None,
 ) -> ResponseRecord:
     """A supplier answers its factory's current published assessment, or one finding of it.
 
@@ -92,39 +96,37 @@ async def submit_response(
     # A refused file stops everything before anything is written.
     files = [await clean_in_turn(u.data, u.filename, at_once=limits.max_decodes) for u in uploads]
 
+    # The cleaned files are stored before any row refers to them, outside the transaction (a
+    # slow store holds no database lock). Whatever fails from here, they stay: another request
+    # may commit a row for the same content meanwhile, so only the sweep, which asks the
+    # database, removes objects no row refers to (storage/objects/__init__.py).
+    for file in files:
+        await store.put(object_key(file.sha256, file.extension), file.content)
+
     now = clock()  # cleaning may have waited its turn
-    created: list[Path] = []
-    try:
-        async with write_transaction(sessions) as session:
-            assessment, public = await _answerable(session, principal, assessment_id, question_id, now)
-            await _within_quota(session, assessment.factory_pk, now, limits.responses_per_day, lock=True)
-            languages = await steps.country_languages(session, public.country_code)
-            flags = screen(text, [f.original_name for f in files], country=public.country_code, languages=languages)
-            transition = step(Action.SUBMIT, None, principal.role)
-            response = await steps.add_response(
-                session, factory_pk=assessment.factory_pk, assessment_pk=assessment.pk, question_id=question_id,
-                author_pk=principal.user_pk, text=text, state=transition.target, posted_at=now,
-                severity=severity(flags),
+    async with write_transaction(sessions) as session:
+        assessment, public = await _answerable(session, principal, assessment_id, question_id, now)
+        await _within_quota(session, assessment.factory_pk, now, limits.responses_per_day, lock=True)
+        languages = await steps.country_languages(session, public.country_code)
+        flags = screen(text, [f.original_name for f in files], country=public.country_code, languages=languages)
+        transition = step(Action.SUBMIT, None, principal.role)
+        response = await steps.add_response(
+            session, factory_pk=assessment.factory_pk, assessment_pk=assessment.pk, question_id=question_id,
+            author_pk=principal.user_pk, text=text, state=transition.target, posted_at=now,
+            severity=severity(flags),
+        )  # fmt: skip
+        steps.add_step_event(session, response.pk, transition, principal.user_pk, now)
+        await publish(bus, session, step_events(transition, response.pk, assessment.factory_pk))
+        steps.add_flags(
+            session, response.pk,
+            (repo.Flag(f.kind.value, f.source, f.start, f.end, f.match, f.language) for f in flags),
+        )  # fmt: skip
+        for position, file in enumerate(files):
+            steps.add_attachment(
+                session, response.pk, position, sha256=file.sha256, extension=file.extension,
+                content_type=file.content_type, size=file.size, original_name=file.original_name,
             )  # fmt: skip
-            steps.add_step_event(session, response.pk, transition, principal.user_pk, now)
-            steps.add_flags(
-                session, response.pk,
-                (repo.Flag(f.kind.value, f.source, f.start, f.end, f.match, f.language) for f in flags),
-            )  # fmt: skip
-            for position, file in enumerate(files):
-                path, is_new = await store.put(file)
-                if is_new:
-                    created.append(path)
-                steps.add_attachment(
-                    session, response.pk, position, sha256=file.sha256, extension=file.extension,
-                    content_type=file.content_type, size=file.size, original_name=file.original_name,
-                )  # fmt: skip
-            public_id = response.public_id
-    except BaseException:
-        # Files go with their rows: whatever this request wrote, it takes back, unless a
-        # request that committed meanwhile stored the same content (files are shared by hash).
-        await _discard_unreferenced(sessions, store, created, files)
-        raise
+        public_id = response.public_id
     return await reload(sessions, public_id)
 
 
@@ -177,12 +179,3 @@ async def _within_quota(session, factory_pk: int, now: datetime, per_day: int, *
         retryAt=retry_at.isoformat(),
         retryAfter=max(1, math.ceil((retry_at - now).total_seconds())),
     )
-
-
-async def _discard_unreferenced(sessions: Sessions, store: FileStore, created: list[Path], files: list[CleanFile]) -> None:
-    if not created:
-        return
-    async with sessions() as session:
-        in_use = await repo.hashes_in_use(session, [f.sha256 for f in files])
-    keep = {store.path_for(f.sha256, f.extension) for f in files if f.sha256 in in_use}
-    await store.discard([path for path in created if path not in keep])

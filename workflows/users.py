@@ -13,7 +13,8 @@ from ..domain.access import Principal
 from ..domain.errors import BadUserInput, NotFound
 from ..domain.moderation import Role
 from ..storage.db import Sessions, write_transaction
-from ..storage.tables import FactoryRow, TokenRow, UserRow
+from ..storage.tables.record import FactoryRow
+from ..storage.tables.users import TokenRow, UserRow
 
 TOKEN_PREFIX = "tp_"
 

@@ -42,14 +42,14 @@ A query costs at least 1. `issues` holds every question some country reports pub
 250 x (10 + 10) = 5,000 requests, and 30 aliases of it 150,000; `factories(filter: {search: "x"})
 { totalCount facets { issue { count } } }` costs 30; twenty `countryReport`s 1,000.
 
-The budgets these figures are held to are `limits.py`'s; the compiled executor
+The figures (`LIST_SIZES`, `FIELD_COSTS`, ...) are in `cost_figures.py`; the budgets they are
+held to are `limits.py`'s; the compiled executor
 (`schema/fastpath/executor.py`) counts with the same `measure`, per request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -57,77 +57,28 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLEnumType,
     GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
-    is_abstract_type,
 )
 from graphql.pyutils import Undefined
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast, value_from_ast_untyped
 
-from ...resolvers.factories import MAX_PAGE
-
-# What a connection returns when `first` is absent or null, and the most it returns.
-DEFAULT_FIRST = 20
-MAX_FIRST = MAX_PAGE
-# A list the table below does not know.
-UNKNOWN_LIST = 100
-
-# The most items of each plain list we know a bound for, keyed "Type.field", or
-# "Type.field(argument)" for the bound when that argument is given (not null).
-LIST_SIZES: dict[str, int] = {
-    # Every question some country reports publicly: at most the tool's questions (200+; the
-    # demo's 250, of which its 7 programmes report 51). With `country`, that country's.
-    "Query.issues": 250,
-    "Query.issues(country)": 40,
-    # A country reports at most 40 of the tool's questions publicly (Cambodia: 21).
-    "Country.issues": 40,
-    # One finding per publicly reported issue of the factory's country.
-    "Assessment.findings": 40,
-    "Assessment.nonCompliances": 40,
-    # Approved responses of one assessment; per finding, at most as many.
-    "Assessment.responses": 50,
-    "Finding.responses": 50,
-    # PORTAL_MAX_ATTACHMENTS (5 unless configured otherwise).
-    "Response.attachments": 5,
-    # A country report: the country's public issues, and one period per calendar year from its
-    # first assessment to its last (programmes began in 2001; 50 leaves room for odd dates).
-    "CountryReport.issues": 40,
-    "CountryReport.green": 50,
-    "IssueTrend.periods": 50,
-}
-
-# Requests a name search multiplies the reads of its connection by: it scans every public
-# factory (a LIKE '%...%' uses no index), where the other filters read indexes.
-SEARCH_COST = 10
-# A country report aggregates the country's whole history: about 50 page reads' worth of time.
-REPORT_COST = 50
-# The requests of fields that read the database on their own, each time they are resolved
-# ("Type.field"); connections are counted by their `first`, every other field costs 0.
-FIELD_COSTS: dict[str, int] = {
-    "FactoryConnection.totalCount": 1,
-    "ModerationQueue.totalCount": 1,
-    "FactoryFacets.country": 1,
-    "FactoryFacets.factoryType": 1,
-    "FactoryFacets.compliance": 1,
-    "FactoryFacets.modality": 1,
-    "FactoryFacets.issue": 1,
-    "ComplianceIssue.countries": 1,
-    "Query.countryReport": REPORT_COST,
-}
-# The fields above that read with their connection's filter, and so scan with its search.
-FILTERED = frozenset(
-    {"FactoryConnection.totalCount", *(k for k in FIELD_COSTS if k.startswith("FactoryFacets."))}
+from .cost_figures import (
+    DEFAULT_FIRST,
+    FIELD_COSTS,
+    FILTERED,
+    LIST_SIZES,
+    MAX_FIRST,
+    SEARCH_COST,
+    UNKNOWN_LIST,
+    introspection_sizes,
 )
 
 
@@ -184,7 +135,7 @@ def measure(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return Measure(0, 1)
-    sizes = {**_introspection_sizes(schema), **LIST_SIZES, **(list_sizes or {})}
+    sizes = {**introspection_sizes(schema), **LIST_SIZES, **(list_sizes or {})}
     variables = variables if isinstance(variables, Mapping) else {}
     counted = _Counter(schema, document, operation, variables, sizes).selections(operation.selection_set, root, _Scope())
     return Measure(counted.nodes, max(counted.cost, 1))
@@ -298,23 +249,3 @@ class _Counter:
         if not isinstance(value, int) or isinstance(value, bool):
             return DEFAULT_FIRST
         return min(max(value, 0), MAX_FIRST)
-
-
-@lru_cache(maxsize=8)
-def _introspection_sizes(schema: GraphQLSchema) -> dict[str, int]:
-    """Introspection lists are bounded by the schema: the most of each that any type has."""
-    types = list(schema.type_map.values())
-    composite = [t for t in types if isinstance(t, (GraphQLObjectType, GraphQLInterfaceType))]
-    fields = [f for t in composite for f in t.fields.values()]
-    return {
-        "__Schema.types": len(types),
-        "__Schema.directives": len(schema.directives),
-        "__Type.fields": max((len(t.fields) for t in composite), default=0),
-        "__Type.interfaces": max((len(t.interfaces) for t in composite), default=0),
-        "__Type.possibleTypes": max((len(schema.get_possible_types(t)) for t in types if is_abstract_type(t)), default=0),
-        "__Type.enumValues": max((len(t.values) for t in types if isinstance(t, GraphQLEnumType)), default=0),
-        "__Type.inputFields": max((len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)), default=0),
-        "__Field.args": max((len(f.args) for f in fields), default=0),
-        "__Directive.args": max((len(d.args) for d in schema.directives), default=0),
-        "__Directive.locations": max((len(d.locations) for d in schema.directives), default=0),
-    }

@@ -44,7 +44,7 @@ class QueryTooComplex(PortalError):
 class NodeBudget(SchemaExtension):
     """Refuses an operation whose worst case exceeds `max_nodes`, or whose work exceeds
     `max_cost` (pass it as a factory: `lambda: NodeBudget(max_nodes=...)`). `list_sizes` adds to
-    or overrides `cost.LIST_SIZES`."""
+    or overrides `cost_figures.LIST_SIZES`."""
 
     def __init__(
         self, max_nodes: int = MAX_NODES, list_sizes: Mapping[str, int] | None = None, max_cost: int = MAX_COST

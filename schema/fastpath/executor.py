@@ -12,8 +12,9 @@ path when all of these hold, and otherwise strawberry answers it as always:
   goes to strawberry, which answers with the usual error).
 
 The executor answers the envelope (keyset page, cursors, `pageInfo`, `totalCount`) itself; each
-node is strawberry's own rendering (`render.py`: one execution of the node selection for
-all the factories a page misses), kept between requests by factory row version
+node is strawberry's own rendering (`render.py`: the schema's own resolvers run by the node
+selection's plan, `node_plan.py`, or one execution of the selection by strawberry, for all the
+factories a page misses), kept between requests by factory row version
 (`renderings.py`), so an import or a decision re-renders the factories it changed, not the list.
 The page's keys are read every time (one keyset query, from a statement built once per filter,
 order and day), so a page after any cursor costs that query and a join of bytes; the total per
@@ -51,10 +52,12 @@ from ..extensions.cost import Measure, measure
 from ..extensions.limits import MAX_COST, over_budget
 from ..http.answer_cache import VERSION_STATE
 from ..http.asgi import graphql_request, header_map, read_body
+from ..http.request_log import name_operation
 from ..http.view import JSON, negotiate_media_type
 from ..types.public import PageInfo
 from .answers import DISAGREES, Answer, captured, json_answer, same, succeeded
 from .arguments import budget_key, page_arguments, passed_arguments
+from .completion import Unrenderable
 from .plan import ConnectionPlan, EdgePlan, NodeSelection, Plan, Unsupported, compile_plan
 from .render import RenderFailed, render_nodes
 from .renderings import PageRequest, Renderings, digest
@@ -87,7 +90,7 @@ class CompiledExecutor:
         if self.arguments is None:
             log.warning("`factories` has an argument list_arguments does not take: the compiled executor is off")
         else:
-            self.compile = lru_cache(maxsize=512)(partial(compile_plan, self.schema, self.arguments))
+            self.compile = lru_cache(maxsize=512)(partial(compile_plan, schema, self.arguments))
         self.hot = hot
         self.sessions = sessions
         self.clock = clock
@@ -105,7 +108,8 @@ class CompiledExecutor:
         self.totals: dict[tuple[Any, date], int] = {}
         self.node_counts: dict[tuple[Plan, tuple], Measure] = {}
         self.answered = 0  # by plan
-        self.rendered = 0  # nodes strawberry rendered for the plan (renderings missed)
+        self.rendered = 0  # nodes rendered (renderings missed)
+        self.planned = 0  # of those, by a node plan rather than by strawberry (`render.py`)
         # Stands for a rendered list until the answer is joined (`PageRequest.spliced`).
         self.marker = secrets.token_hex(8)
         self.mismatches: list[str] = []
@@ -123,6 +127,7 @@ class CompiledExecutor:
         if request is None:
             return await self.app(scope, receive, send)
         query, operation_name, variables = request
+        name_operation(scope, operation_name)
         try:
             plan = self.compile(query, operation_name)
         except Unsupported:
@@ -185,7 +190,7 @@ class CompiledExecutor:
             data = {}
             for key, connection in plan.roots:
                 data[key] = "Query" if connection is None else await self._connection(connection, coerced, request)
-        except (PortalError, GraphQLError, RenderFailed):
+        except (PortalError, GraphQLError, RenderFailed, Unrenderable):
             return None  # a client's mistake, or data strawberry answers with an error: it says which
         except Exception:
             log.exception("the compiled executor failed; strawberry answers")
@@ -229,7 +234,8 @@ class CompiledExecutor:
                 result[key] = request.add(await self._nodes(sub, pks, request))
             elif what == "pageInfo":
                 ends = [page.cursor(page.keys[0][1]), page.cursor(page.keys[-1][1])] if page.keys else []
-                result[key] = sub.render(PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous))
+                page_info = PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous)
+                result[key] = sub.render([page_info], None)[0]
             else:
                 result[key] = "FactoryConnection"
         return result
@@ -237,7 +243,7 @@ class CompiledExecutor:
     async def _nodes(self, selection: NodeSelection, pks: list[int], request: PageRequest) -> list[bytes]:
         """One rendering per factory: kept ones as they are, the others rendered (`_render`) and kept."""
         group = self.renderings.group((selection, request.language, request.now.date(), self.catalogue_digest))
-        parts = [group.get(pk) for pk in pks]
+        parts = self.renderings.found(group, pks)
         missing = [pk for pk, part in zip(pks, parts) if part is None]
         if not missing:
             return parts
@@ -247,23 +253,24 @@ class CompiledExecutor:
         return [part if part is not None else rendered[pk] for pk, part in zip(pks, parts)]
 
     async def _render(self, selection: NodeSelection, pks: list, request: PageRequest) -> dict:
-        """Strawberry's rendering of these factories' nodes: one execution over the factories read
-        in one statement."""
+        """Strawberry's rendering of these factories' nodes (by the selection's plan, or by one
+        execution) over the factories read in one statement."""
         views = await factory_reads.factories_by_pk(self.hot, pks)
         found = [pk for pk in pks if pk in views]
         rendered = await render_nodes(
-            selection, [views[pk] for pk in found], sessions=self.sessions, now=request.now,
+            selection, [views[pk] for pk in found], sessions=self.sessions, now=request.now, clock=self.clock,
             language=request.language, catalogue=self.catalogue,
         )
         self.rendered += len(found)
-        return dict(zip(found, rendered))
+        self.planned += len(found) if rendered.by_plan else 0
+        return dict(zip(found, rendered.nodes))
 
     async def _edges(self, plan: EdgePlan, page, request: PageRequest) -> list[bytes]:
         """One edge per factory, kept per order too (its cursor): a node's bytes inside it as they
         were rendered."""
         group = self.renderings.group((plan, request.language, request.now.date(), page.order, self.catalogue_digest))
         pks = [pk for pk, _ in page.keys]
-        parts = [group.get(pk) for pk in pks]
+        parts = self.renderings.found(group, pks)
         missing = [(index, pk) for index, (pk, part) in enumerate(zip(pks, parts)) if part is None]
         if not missing:
             return parts

@@ -8,11 +8,12 @@ The fast path (`executor.py`) answers the list's envelope itself — keyset page
   its variables;
 - root fields `factories` (arguments as literals or variables) and `__typename`;
 - in the envelope (`FactoryConnection`, `FactoryEdge`, `PageInfo`): fields only (no fragments
-  or directives), `pageInfo`'s plain attribute fields as the schema defines them, and no
-  response key twice in one selection (graphql-core would merge them);
+  or directives), `pageInfo` compiled as a node is (`node_plan.py`), and no response key twice
+  in one selection (graphql-core would merge them);
 - in a node: anything strawberry answers (fragments, literal directives and arguments) within
   `KEPT_TYPES` but the catalogue's lists, and no variables, since a rendering is kept per
-  selection, language and day only.
+  selection, language and day only. A node's selection is also compiled over the schema's own
+  resolvers (`node_plan.py`), when it can be, which renders as strawberry would, faster.
 
 Anything else raises `Unsupported` and strawberry answers as always. In golden mode
 (`PORTAL_COMPILED_CHECK=1`, on in the test suite) every compiled answer is compared with
@@ -21,10 +22,10 @@ strawberry's own, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import strawberry
 from graphql import (
     BREAK,
     DocumentNode,
@@ -48,6 +49,8 @@ from graphql import (
     visit,
 )
 
+from .node_plan import NodePlan, Unsupported, compile_selection
+
 # The object types a kept node rendering may hold: what a factory's public projection row and
 # the question catalogue determine, so that a rendering stays true while the data version does.
 # Responses (moderated on their own) and nested factory lists (other factories) are not.
@@ -58,35 +61,13 @@ CATALOGUE_LISTS = frozenset({("Country", "issues"), ("ComplianceIssue", "countri
 RENDER_FIELD = "render"  # the render schema's root field (render.py)
 
 
-class Unsupported(Exception):
-    """This document (or request) is not for the compiled executor: strawberry answers it."""
-
-
 @dataclass(frozen=True, eq=False)
 class NodeSelection:
     """A `Factory` selection as a document of the render schema (`render.py`): its
-    fields under the root `render`, with the fragments they spread."""
+    fields under the root `render`, with the fragments they spread; and its plan, if it has one."""
 
     query: str
-
-
-@dataclass(frozen=True, eq=False)
-class AttributePlan:
-    """An object whose selected fields are plain attributes (no resolver of their own), each
-    serialised by its scalar as graphql-core does; `__typename` as the type's name."""
-
-    fields: tuple[tuple[str, Callable[[Any], Any]], ...]
-
-    def render(self, source: Any) -> dict[str, Any]:
-        return {key: get(source) for key, get in self.fields}
-
-
-def _attribute(name: str, serialise: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def get(source: Any) -> Any:
-        value = getattr(source, name)
-        return None if value is None else serialise(value)
-
-    return get
+    plan: NodePlan | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,8 +80,8 @@ class EdgePlan:
 @dataclass(frozen=True)
 class ConnectionPlan:
     """One root `factories` field: its node for arguments, and its selection as (key, what, plan)
-    with `what` one of edges (an EdgePlan), nodes (a NodeSelection), pageInfo (an
-    AttributePlan), totalCount, __typename."""
+    with `what` one of edges (an EdgePlan), nodes (a NodeSelection), pageInfo (a NodePlan),
+    totalCount, __typename."""
 
     key: str
     field: FieldNode
@@ -114,7 +95,7 @@ class Plan:
     roots: tuple[tuple[str, ConnectionPlan | None], ...]  # None: `__typename`
 
 
-def compile_plan(schema: GraphQLSchema, arguments: frozenset[str], query: str, operation_name: str | None) -> Plan:
+def compile_plan(schema: strawberry.Schema, arguments: frozenset[str], query: str, operation_name: str | None) -> Plan:
     """The plan of a document; raises Unsupported. `arguments`: the `factories` arguments the
     fast path passes on. Only documents strawberry has answered without errors are ever run by
     plan (`executor.py`), so validity is not checked here."""
@@ -181,8 +162,9 @@ def _no_arguments(node: FieldNode) -> None:
 
 
 class _Compiler:
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]) -> None:
-        self.schema = schema
+    def __init__(self, schema: strawberry.Schema, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.strawberry_schema = schema
+        self.schema: GraphQLSchema = schema._schema
         self.fragments = fragments
 
     def connection(self, node: FieldNode) -> ConnectionPlan:
@@ -215,23 +197,11 @@ class _Compiler:
                 raise Unsupported(f"FactoryEdge.{name}")
         return EdgePlan(tuple(selection))
 
-    def attributes(self, node: FieldNode, type_name: str) -> AttributePlan:
-        """Fields strawberry reads as attributes of the source (no resolver), from the schema's
-        own definitions; a field with a resolver is not compiled."""
-        object_type = self.schema.get_type(type_name)
-        fields = []
+    def attributes(self, node: FieldNode, type_name: str) -> NodePlan:
+        """An object of the envelope (`pageInfo`): fields only, compiled as a node is."""
         for field in _fields(node.selection_set):
             _no_arguments(field)
-            if field.name.value == "__typename":
-                fields.append((_key(field), lambda _source, name=type_name: name))
-                continue
-            definition = object_type.fields[field.name.value]
-            strawberry_field = definition.extensions.get("strawberry-definition")
-            named = get_named_type(definition.type)
-            if strawberry_field is None or strawberry_field.base_resolver is not None or not is_leaf_type(named):
-                raise Unsupported(f"{type_name}.{field.name.value}")
-            fields.append((_key(field), _attribute(strawberry_field.python_name, named.serialize)))
-        return AttributePlan(tuple(fields))
+        return compile_selection(self.strawberry_schema, self.schema.get_type(type_name), node.selection_set, {})
 
     def node(self, node: FieldNode) -> NodeSelection:
         """The node's selection as a render-schema document, after checking that it stays within
@@ -250,7 +220,12 @@ class _Compiler:
                 selections=(FieldNode(name=NameNode(value=RENDER_FIELD), arguments=(), directives=(), selection_set=node.selection_set),)
             ),
         )
-        return NodeSelection(print_ast(DocumentNode(definitions=(operation, *spread.values()))))
+        factory = self.schema.get_type("Factory")
+        try:
+            plan = compile_selection(self.strawberry_schema, factory, node.selection_set, self.fragments)
+        except Unsupported:
+            plan = None  # strawberry renders it
+        return NodeSelection(print_ast(DocumentNode(definitions=(operation, *spread.values()))), plan)
 
     def _check(self, selection_set: SelectionSetNode, parent, spread: dict[str, FragmentDefinitionNode]) -> None:
         for selection in selection_set.selections:

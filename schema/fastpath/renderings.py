@@ -2,7 +2,7 @@
 
 Rendered edges (cursor and node) and nodes are kept as JSON bytes per (selection, language, day,
 order for edges, the catalogue's digest) and factory row version (`Renderings`, bounded in bytes,
-oldest dropped first): a node depends only on its projection row, whose `row_version` moves when
+least recently used dropped first): a node depends only on its projection row, whose `row_version` moves when
 that factory's public document changes, and on the questions and country programmes (the
 catalogue, re-read with each data version and kept by its `digest`), and a cursor only on the row
 and the order. An import or a decision re-renders the factories it changed, not the list.
@@ -14,44 +14,102 @@ lists are joined in at the end (`PageRequest.spliced`), in one join of bytes.
 from __future__ import annotations
 
 import hashlib
-from collections import deque
+from collections import OrderedDict
 from datetime import datetime
 
 import orjson
 
+from ..http.metrics import CACHE_HITS
+
+_HITS = CACHE_HITS.labels("rendering")
+
+# Past this many groups, the empty ones go (their renderings all dropped already).
+MAX_GROUPS = 4096
+
 
 class Renderings:
-    """Edges and nodes rendered as JSON bytes, at most `max_bytes` of them (the oldest dropped
-    first). Grouped by what they were rendered for (a selection, language, day, order, catalogue),
-    each group a dict by the row key of `factories.key_page`: (factory, valid from, row version)."""
+    """Edges and nodes rendered as JSON bytes, at most `max_bytes` of them. Grouped by what they
+    were rendered for (a selection, language, day, order, catalogue), each group by the row key of
+    `factories.key_page`: (factory, valid from, row version).
+
+    Least recently used first out: groups in the order they were last used (yesterday's, a
+    language or a document no longer asked for go first), and within a group the renderings in
+    the order they were last read or written, so the pages read most stay however many others
+    pass once. Reads are recorded only once the renderings fill half the bound (a move per hit
+    costs about as much as the lookup, and below half nothing is dropped soon)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.groups: dict[tuple, dict[tuple, bytes]] = {}
-        self.order: deque[tuple[dict[tuple, bytes], int]] = deque()  # for dropping the oldest
+        self.groups: OrderedDict[tuple, _Group] = OrderedDict()  # least recently used first
 
-    def group(self, key: tuple) -> dict[tuple, bytes]:
+    def group(self, key: tuple) -> _Group:
         found = self.groups.get(key)
         if found is None:
-            found = self.groups[key] = {}
+            if len(self.groups) >= MAX_GROUPS:
+                self._prune()
+            found = self.groups[key] = _Group(key)
+        else:
+            self.groups.move_to_end(key)
         return found
 
-    def put(self, group: dict[tuple, bytes], pk: tuple, rendered: bytes) -> None:
-        if len(rendered) > self.max_bytes:
+    def found(self, group: _Group, pks: list[tuple]) -> list[bytes | None]:
+        """The kept renderings of `pks` in `group` (None where none is kept), hits counted."""
+        parts = list(map(group.get, pks))
+        hits = len(parts) - parts.count(None)
+        if hits:
+            _HITS.inc(hits)
+            if self.size * 2 > self.max_bytes:
+                move = group.used.move_to_end
+                for pk, part in zip(pks, parts):
+                    if part is not None:
+                        move(pk)
+        return parts
+
+    def put(self, group: _Group, pk: tuple, rendered: bytes) -> None:
+        if len(rendered) > self.max_bytes or not group.live:  # pruned while its request rendered
             return
+        replaced = group.get(pk)
+        self.size += len(rendered) - (len(replaced) if replaced is not None else 0)
         group[pk] = rendered
-        self.order.append((group, pk))
-        self.size += len(rendered)
+        group.used[pk] = None
+        group.used.move_to_end(pk)
+        self.groups.move_to_end(group.key)
         while self.size > self.max_bytes:
-            oldest, oldest_pk = self.order.popleft()
-            dropped = oldest.pop(oldest_pk, None)
-            self.size -= len(dropped) if dropped is not None else 0
+            self._drop_one()
+
+    def _drop_one(self) -> None:
+        """The least recently used rendering of the least recently used group that has one
+        (while over the bound, one has: every byte counted is in a group here)."""
+        key, group = next(iter(self.groups.items()))
+        if group:
+            pk, _ = group.used.popitem(last=False)
+            self.size -= len(group.pop(pk))
+        else:
+            self.groups.move_to_end(key)  # out of the way; pruned once there are too many groups
+
+    def _prune(self) -> None:
+        for key in [key for key, group in self.groups.items() if not group]:
+            self.groups.pop(key).live = False
 
     def clear(self) -> None:
+        for group in self.groups.values():
+            group.live = False
         self.groups.clear()
-        self.order.clear()
         self.size = 0
+
+
+class _Group(dict):
+    """One group's renderings by row key (a dict: the fastest lookup), `used` their order of last
+    use, least recent first. `live` until pruned."""
+
+    __slots__ = ("key", "live", "used")
+
+    def __init__(self, key: tuple) -> None:
+        super().__init__()
+        self.key = key
+        self.live = True
+        self.used: OrderedDict[tuple, None] = OrderedDict()
 
 
 class PageRequest:

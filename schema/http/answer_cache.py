@@ -27,7 +27,11 @@ from graphql.error import GraphQLError
 from ...storage.hot_reads import HotReads
 from ...domain.labels import negotiate_language
 from .asgi import graphql_request, header_map, if_none_match, read_body
+from .metrics import CACHE_HITS
+from .request_log import name_operation, request_facts
 from .view import negotiate_media_type
+
+_HITS = CACHE_HITS.labels("answer")
 
 # Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
 ERRORS_MARK = "graphql_errors"
@@ -70,8 +74,8 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self.size = 0  # bytes of the answers kept
         self.max_body_bytes = max_body_bytes
-        # key -> (status, headers with content-length, body, etag)
-        self.entries: OrderedDict[tuple, tuple[int, list[tuple[bytes, bytes]], bytes, bytes]] = OrderedDict()
+        # key -> (status, headers with content-length, body, etag, operationName for the request log)
+        self.entries: OrderedDict[tuple, tuple[int, list[tuple[bytes, bytes]], bytes, bytes, str | None]] = OrderedDict()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "POST"):
@@ -94,7 +98,9 @@ class ResponseCache:
         # Only cacheable requests are ever stored, so a hit needs no look at the body.
         if entry is not None:
             self.entries.move_to_end(key)
-            status, response_headers, response_body, etag = entry
+            status, response_headers, response_body, etag, operation = entry
+            _HITS.inc()
+            name_operation(scope, operation)
             if etag.decode() in if_none_match(headers.get(b"if-none-match", b"")):
                 return await _send(send, 304, _validators(etag), b"")
             return await _send(send, status, response_headers, response_body)
@@ -126,7 +132,8 @@ class ResponseCache:
             self.size -= len(replaced[2]) if replaced else 0
             response_headers = [(k, v) for k, v in _with_validators(captured["headers"], etag) if k.lower() != b"content-length"]
             response_headers.append((b"content-length", str(len(captured["body"])).encode()))
-            self.entries[key] = (200, response_headers, captured["body"], etag)
+            facts = request_facts(scope)
+            self.entries[key] = (200, response_headers, captured["body"], etag, facts.operation if facts else None)
             self.size += len(captured["body"])
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 self.size -= len(self.entries.popitem(last=False)[1][2])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,16 +14,17 @@ from strawberry.types import ExecutionResult
 
 from ...domain.labels import negotiate_language
 from ...resolvers.heavy import request_slots
-from ...resolvers.loaders import Loaders
 from ...storage.db import Sessions
-from ...workflows.attachments import FileStore
+from ...storage.event_bus import EventBus
+from ...storage.objects import ObjectStore
 from ...workflows.responses import Limits
 from ...workflows.users import authenticate
-from ..context import Context
+from ..context import Context, build_context
 from ..extensions.errors import with_codes
 from ..extensions.limits import MAX_COST, timed_out
 from .answer_cache import ERRORS_MARK
 from .asgi import bearer_token
+from .request_log import name_operation, request_facts
 from .view import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
 
 log = logging.getLogger("transparency_portal.app")
@@ -38,7 +38,7 @@ class PortalGraphQL(GraphQLOverHTTP):
         self,
         schema: strawberry.Schema,
         sessions: Sessions,
-        store: FileStore,
+        store: ObjectStore,
         limits: Limits,
         clock: Callable[[], datetime],
         max_query_nodes: int,
@@ -47,6 +47,7 @@ class PortalGraphQL(GraphQLOverHTTP):
         *,
         max_query_cost: int = MAX_COST,
         request_seconds: float = 10.0,
+        bus: EventBus | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.sessions = sessions
@@ -58,29 +59,30 @@ class PortalGraphQL(GraphQLOverHTTP):
         self.public_url = public_url
         self.max_query_cost = max_query_cost
         self.request_seconds = request_seconds
+        self.bus = bus
         if production:
             self.graphql_ide = None
 
     async def get_context(self, request, response) -> Context:
-        now = self.clock()
-        context = Context(
-            sessions=self.sessions,
-            loaders=Loaders(self.sessions, now.date()),
-            now=now,
-            clock=self.clock,
-            request_id=uuid.uuid4().hex,
+        context = build_context(
+            self.sessions,
+            self.clock,
+            language=negotiate_language(request.headers.get("accept-language")),
+            principal=await authenticate(self.sessions, bearer_token(request.scope)),
             store=self.store,
             limits=self.limits,
-            principal=await authenticate(self.sessions, bearer_token(request.scope)),
+            bus=self.bus,
             # Configured, never the request's Host: a cached public answer is shared by everyone.
             base_url=self.public_url,
-            language=negotiate_language(request.headers.get("accept-language")),
             max_query_nodes=self.max_query_nodes,
             max_query_cost=self.max_query_cost,
             introspection_closed=self.production,
             request=request,
             response=response,
         )
+        facts = request_facts(request.scope)
+        if facts is not None:  # the id the client sent or was sent (X-Request-Id), for its errors too
+            context.request_id = facts.request_id
         request.state.portal_context = context
         return context
 
@@ -89,6 +91,7 @@ class PortalGraphQL(GraphQLOverHTTP):
         # cancelled (a mutation's transaction rolls back) and answered TIMEOUT with no data.
         # 503 under application/graphql-response+json (a response without data is 4xx or 5xx,
         # and the request was good), 200 under application/json, as every GraphQL result there.
+        name_operation(context.request.scope, kwargs["request_data"].operation_name)
         budget = asyncio.timeout(self.request_seconds)
         try:
             with request_slots():  # resolvers/heavy.py: a few heavy reads at once per request
@@ -109,6 +112,9 @@ class PortalGraphQL(GraphQLOverHTTP):
     async def process_result(self, request, result):
         if result.errors:
             setattr(request.state, ERRORS_MARK, True)  # the response cache keeps no answer with errors
+            facts = request_facts(request.scope)
+            if facts is not None:
+                facts.graphql_errors = True
             context = getattr(request.state, "portal_context", None)
             result.errors = with_codes(
                 result.errors,

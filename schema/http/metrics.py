@@ -8,10 +8,17 @@ response, imports) is read when `/metrics` is scraped, not counted here.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, disable_created_metrics
+
+# No `_created` series beside every counter: they double a scrape and are absent under --workers
+# (multiprocess mode) anyway, so one process and several report the same names.
+disable_created_metrics()
 
 REQUESTS = Counter(
-    "portal_requests", "GraphQL requests answered, by operation name and outcome.", ["operation", "outcome"]
+    "portal_requests",
+    "Requests answered, by operation (the GraphQL operationName, else the route's path) and outcome "
+    "(ok, error: GraphQL errors, refused: 4xx, rate_limited: 429, failed: 5xx).",
+    ["operation", "outcome"],
 )
 LATENCY = Histogram(
     "portal_request_duration_seconds",

@@ -14,12 +14,14 @@ from ...resolvers import factories as factory_reads
 from ...resolvers.factories import Page
 from ...resolvers.filters import factory_filter
 from ...resolvers.ids import to_global
-from ...storage.public_reads import FactoryFilter as FilterSpec
-from ...storage.public_reads import FactoryOrder as OrderSpec
-from ...storage.public_reads import Facet, OrderField
+from ...storage.public_counts import Facet
+from ...storage.public_filter import FactoryFilter as FilterSpec
+from ...storage.public_pages import FactoryOrder as OrderSpec
+from ...storage.public_pages import OrderField
 from ..context import Info
 from ...domain.labels import label
-from .public import ComplianceStatus, Factory, FactoryType, Lang, Modality, PageInfo
+from .public import Factory, PageInfo
+from .vocabulary import ComplianceStatus, FactoryType, Lang, Modality
 
 FactoryOrderField = strawberry.enum(OrderField, name="FactoryOrderField")
 
@@ -30,7 +32,7 @@ class OrderDirection(Enum):
     DESC = "DESC"
 
 
-# "Input" in the Python names only: storage.public_reads has the FactoryFilter the reads take.
+# "Input" in the Python names only: storage.public_filter has the FactoryFilter the reads take.
 @strawberry.input(name="FactoryFilter", description="Every field narrows the list; a list field matches any of its values.")
 class FactoryFilterInput:
     country: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")

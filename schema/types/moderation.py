@@ -11,7 +11,7 @@ from ...resolvers import cursors
 from ...resolvers import responses as actions
 from ...resolvers.ids import node_key
 from ...resolvers.issues import normalise_country_code
-from ...storage.responses import QueueFilter
+from ...storage.moderation_queue import QueueFilter
 from ..context import Info
 from .responses import FlagKind, Response
 from .public import PageInfo

@@ -1,4 +1,6 @@
-"""The public object types: thin wrappers over the domain's public view."""
+"""The public factory graph: `Factory`, its latest `Assessment` with its `Finding`s and their
+`Correction`s, refusals, and the `PageInfo` of its connections; thin wrappers over the domain's
+public view. Issues and countries are in `programme`, the list's connection in `factory_list`."""
 
 from __future__ import annotations
 
@@ -11,30 +13,16 @@ from strawberry import relay
 
 from ...domain import vocabulary
 from ...domain.labels import label
-from ...domain.programme import CountryProgramme, Question
 from ...domain.publication import PublicAssessment, PublicCorrection, PublicFactory, PublicFinding
-from ...resolvers import issues as issue_reads
 from ..context import Info
+from .programme import ComplianceIssue, Country
+from .vocabulary import ComplianceStatus, FactoryType, FindingStatus, Lang, Modality
 
 if TYPE_CHECKING:
-    from .factory_list import FactoryConnection, FactoryFilterInput, FactoryOrderInput
     from .responses import Response
 
 # Responses live in their own module, which needs these types too.
 LazyResponse = Annotated["Response", strawberry.lazy("transparency_portal.schema.types.responses")]
-Lang = Annotated[str | None, strawberry.argument(description="A language code (en, fr, es, vi, id, km, ar, bn); default: Accept-Language, else English.")]
-
-Cluster = strawberry.enum(vocabulary.Cluster, description="A cluster of the assessment tool's questions.")
-FactoryType = strawberry.enum(vocabulary.FactoryType, description="What a factory makes.")
-Modality = strawberry.enum(
-    vocabulary.Modality,
-    description="How an assessment was done. A VIRTUAL check asks a subset of questions: its findings may not be comprehensive.",
-)
-FindingStatus = strawberry.enum(vocabulary.FindingResult, name="FindingStatus")
-ComplianceStatus = strawberry.enum(
-    vocabulary.ComplianceStatus,
-    description="GREEN: no publicly reported issue found non-compliant in the latest published assessment.",
-)
 
 
 @strawberry.type
@@ -52,81 +40,6 @@ class PageInfo:
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         )
-
-
-@strawberry.type(description="One of the assessment tool's compliance questions, reported publicly in some country.")
-class ComplianceIssue(relay.Node):
-    question_id: relay.NodeID[str]
-    question: strawberry.Private[Question]
-
-    @strawberry.field(description="The question's id in the assessment system (e.g. OSH-7).")
-    def code(self) -> str:
-        return self.question.id
-
-    @strawberry.field(description="In the language asked for where a translation exists, else English.")
-    def title(self, info: Info, lang: Lang = None) -> str:
-        return self.question.title(info.context.language_for(lang))
-
-    @strawberry.field
-    def cluster(self) -> Cluster:
-        return self.question.cluster
-
-    @strawberry.field
-    def cluster_label(self, info: Info, lang: Lang = None) -> str:
-        return label(self.question.cluster.value, info.context.language_for(lang))
-
-    @strawberry.field
-    def description(self, info: Info, lang: Lang = None) -> str | None:
-        return self.question.description(info.context.language_for(lang))
-
-    @strawberry.field(description="The country programmes that report this issue publicly.")
-    async def countries(self, info: Info) -> list[Country]:
-        programmes = await issue_reads.reporting_countries(info.context.sessions, info.context.loaders, self.question.id)
-        return [Country(programme=p) for p in programmes]
-
-    @strawberry.field(description="Public factories found non-compliant on this issue (same rules and filters as `factories`).")
-    async def non_compliant_factories(
-        self,
-        info: Info,
-        first: int | None = 20,
-        after: str | None = None,
-        filter: Annotated["FactoryFilterInput", strawberry.lazy("transparency_portal.schema.types.factory_list")] | None = None,
-        order_by: Annotated["FactoryOrderInput", strawberry.lazy("transparency_portal.schema.types.factory_list")] | None = None,
-    ) -> Annotated["FactoryConnection", strawberry.lazy("transparency_portal.schema.types.factory_list")]:
-        from .factory_list import factory_connection
-
-        return await factory_connection(info, first, after, filter, order_by, issue=self.question.id)
-
-    @classmethod
-    def of(cls, question: Question) -> ComplianceIssue:
-        return cls(question_id=question.id, question=question)
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        found = await issue_reads.public_issues(info.context.sessions, info.context.loaders, list(node_ids))
-        return [cls.of(q) if q else None for q in found]
-
-
-@strawberry.type(description="A country programme.")
-class Country:
-    programme: strawberry.Private[CountryProgramme]
-
-    @strawberry.field(description="ISO 3166-1 alpha-2 code.")
-    def code(self) -> str:
-        return self.programme.code
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.programme.name
-
-    @strawberry.field(description="When factory-level public reporting began in this country.")
-    def public_reporting_since(self) -> date | None:
-        return self.programme.public_reporting_since
-
-    @strawberry.field(description="The issues reported publicly in this country, in its order.")
-    async def issues(self, info: Info) -> list[ComplianceIssue]:
-        questions = await info.context.loaders.question.load_many(list(self.programme.public_questions))
-        return [ComplianceIssue.of(q) for q in questions if q is not None]
 
 
 @strawberry.type(description="A finding was changed because it was inaccurate at the time of collection.")

@@ -10,7 +10,8 @@ from ...resolvers import issues as issue_reads
 from ...resolvers.ids import node_key
 from ..context import Info
 from .factory_list import FactoryConnection, FactoryFilterInput, FactoryOrderInput, factory_connection
-from .public import ComplianceIssue, Country, Factory
+from .programme import ComplianceIssue, Country
+from .public import Factory
 
 
 @strawberry.type

@@ -10,7 +10,7 @@ import strawberry
 from ...domain import reports
 from ...resolvers import reports as report_reads
 from ..context import Info
-from .public import ComplianceIssue, Country
+from .programme import ComplianceIssue, Country
 
 
 @strawberry.type(

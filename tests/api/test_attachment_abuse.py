@@ -17,7 +17,7 @@ from servers import serving
 from sqlalchemy import func, select
 
 from transparency_portal.schema.http.app import create_app
-from transparency_portal.storage.tables import ResponseRow
+from transparency_portal.storage.tables.supplier_responses import ResponseRow
 
 SUBMIT = "mutation($input: SubmitResponseInput!) { submitResponse(input: $input) { id state attachments { url } } }"
 APPROVE = "mutation($id: ID!, $version: Int!) { approveResponse(id: $id, version: $version) { state } }"

@@ -27,7 +27,7 @@ from servers import serving
 from sqlalchemy import select
 from transparency_portal.domain.moderation import Role
 from transparency_portal.schema.http.app import create_app
-from transparency_portal.storage.tables import PublicFactoryRow
+from transparency_portal.storage.tables.public import PublicFactoryRow
 from transparency_portal.workflows.users import add_user
 
 PUBLICATION_DAY = TODAY + timedelta(days=10)

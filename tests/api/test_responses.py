@@ -14,7 +14,7 @@ from exports import all_compliant, assessment, merge
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from transparency_portal.storage.tables import AttachmentRow, ResponseEventRow, ResponseRow
+from transparency_portal.storage.tables.supplier_responses import AttachmentRow, ResponseEventRow, ResponseRow
 
 SUBMIT = """mutation($input: SubmitResponseInput!) { submitResponse(input: $input) {
   id state version text postedAt attachments { url contentType size } finding { id } } }"""

@@ -21,7 +21,8 @@ from servers import serving
 
 from transparency_portal.schema.build import schema
 from transparency_portal.schema.http.app import create_app
-from transparency_portal.schema.extensions.cost import REPORT_COST, measure
+from transparency_portal.schema.extensions.cost import measure
+from transparency_portal.schema.extensions.cost_figures import REPORT_COST
 from transparency_portal.schema.extensions.limits import MAX_COST
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -59,7 +60,7 @@ ALLOWED_REPORTS = aliases(MAX_COST // REPORT_COST, 'countryReport(country: "KH")
 ALLOWED_COUNTS = aliases(2, "issues { code nonCompliantFactories(first: 1) { totalCount } }")
 
 
-# The cost, on the document alone: the table of schema/extensions/cost.py.
+# The cost, on the document alone: the table of schema/extensions/cost_figures.py.
 @pytest.mark.parametrize(
     ("query", "variables", "cost"),
     [

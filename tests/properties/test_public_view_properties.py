@@ -4,7 +4,7 @@ bad imports and moderation steps, each checked against an oracle written here fr
 The oracle is a model of what was imported and decided (plain dicts) and the publication rules
 re-stated over it; it never calls `derive_public_factory` or anything else of the package's
 publication code. After every step the test reads the public side the way the API does
-(`storage.public_reads`, `storage.responses`) and compares. Every step that must fail is checked
+(`storage.public_*`, `storage.responses`) and compares. Every step that must fail is checked
 to fail with an allowed error and to leave every table exactly as it was.
 
 SQLite only (a file database per example, migrated from scratch), deterministic
@@ -34,11 +34,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from transparency_portal.domain.errors import BadUserInput, Conflict, Forbidden, NotFound, PortalError
 from transparency_portal.domain.moderation import Action, RemovalReason, ResponseState, Role, replay
 from transparency_portal.domain.responses import is_public
-from transparency_portal.storage import public_reads
+from transparency_portal.storage import public_counts, public_factories, public_filter, public_pages
 from transparency_portal.storage import responses as response_reads
 from transparency_portal.storage.db import make_engine, make_sessions
 from transparency_portal.storage.migrate import upgrade
-from transparency_portal.workflows.attachments import FileStore
+from transparency_portal.storage.objects.files import FileStore
 from transparency_portal.workflows.import_document import ImportRejected, import_document, parse_document
 from transparency_portal.workflows.import_format import SECTIONS
 from transparency_portal.workflows.moderation import (
@@ -312,8 +312,8 @@ def described(pf) -> tuple:
 
 
 ORDERS = [
-    public_reads.FactoryOrder(field, descending)
-    for field in public_reads.OrderField
+    public_pages.FactoryOrder(field, descending)
+    for field in public_pages.OrderField
     for descending in (False, True)
 ]
 
@@ -932,7 +932,7 @@ class PublicViewMachine(RuleBasedStateMachine):
         expected = expected_public(model, today)
         async with self.sessions() as session:
             ids = sorted(model.factories) + ["ZZ-NOPE"]
-            by_id = await public_reads.factories_by_source_id(session, ids, today)
+            by_id = await public_factories.factories_by_source_id(session, ids, today)
             assert sorted(by_id) == sorted(expected), f"public factories: {sorted(by_id)}, the rules say {sorted(expected)}"
             for fid, pf in by_id.items():
                 assert described(pf) == expected[fid], f"{fid}:\n got  {described(pf)}\n want {expected[fid]}"
@@ -940,39 +940,39 @@ class PublicViewMachine(RuleBasedStateMachine):
                 for name in [STEWARD, *(u.name for u in model.users)]:
                     assert name not in repr(pf), f"{name!r} is in the public view of {fid}"
 
-            everything = public_reads.FactoryFilter()
-            page = await public_reads.page_of_factories(session, everything, public_reads.FactoryOrder(), None, 100, today)
+            everything = public_filter.FactoryFilter()
+            page = await public_pages.page_of_factories(session, everything, public_pages.FactoryOrder(), None, 100, today)
             assert sorted(p.factory.source_id for p in page) == sorted(expected)
             assert all(described(p.factory) == expected[p.factory.source_id] for p in page)
-            assert await public_reads.count_factories(session, everything, today) == len(expected)
+            assert await public_counts.count_factories(session, everything, today) == len(expected)
 
             # The facets and filters count what the rules say.
             facets = {
-                public_reads.Facet.COUNTRY: lambda e: [e[2]],
-                public_reads.Facet.COMPLIANCE: lambda e: [e[10]],
-                public_reads.Facet.MODALITY: lambda e: [e[6]],
-                public_reads.Facet.FACTORY_TYPE: lambda e: [e[1]],
-                public_reads.Facet.ISSUE: lambda e: list(e[9]),
+                public_counts.Facet.COUNTRY: lambda e: [e[2]],
+                public_counts.Facet.COMPLIANCE: lambda e: [e[10]],
+                public_counts.Facet.MODALITY: lambda e: [e[6]],
+                public_counts.Facet.FACTORY_TYPE: lambda e: [e[1]],
+                public_counts.Facet.ISSUE: lambda e: list(e[9]),
             }
             for facet, values in facets.items():
-                counts = dict(await public_reads.facet_counts(session, everything, facet, today))
+                counts = dict(await public_counts.facet_counts(session, everything, facet, today))
                 wanted: dict[str, int] = {}
                 for e in expected.values():
                     for value in values(e):
                         wanted[value] = wanted.get(value, 0) + 1
                 assert counts == wanted, f"facet {facet.value}: {counts}, expected {wanted}"
-            highlighted = public_reads.FactoryFilter(refusals_highlighted=True)
-            count = await public_reads.count_factories(session, highlighted, today)
+            highlighted = public_filter.FactoryFilter(refusals_highlighted=True)
+            count = await public_counts.count_factories(session, highlighted, today)
             assert count == sum(1 for e in expected.values() if e[12]), "refusals highlighted"
             event(f"public factories: {min(len(expected), 3)}{'+' if len(expected) >= 3 else ''}")
             event(f"highlighted: {count > 0}, green: {any(e[10] == 'GREEN' for e in expected.values())}")
 
             # Keyset paging, two at a time, gives the full list in one order, nothing twice.
             order = ORDERS[self.steps % len(ORDERS)]
-            full = await public_reads.page_of_factories(session, everything, order, None, 100, today)
+            full = await public_pages.page_of_factories(session, everything, order, None, 100, today)
             paged, after = [], None
             while True:
-                part = await public_reads.page_of_factories(session, everything, order, after, 2, today)
+                part = await public_pages.page_of_factories(session, everything, order, after, 2, today)
                 paged += part
                 if len(part) < 2:
                     break
@@ -980,16 +980,16 @@ class PublicViewMachine(RuleBasedStateMachine):
             assert [p.factory.source_id for p in paged] == [p.factory.source_id for p in full], order
             keys = [p.position for p in full]
             assert keys == sorted(keys, reverse=order.descending), order
-            if order.field is public_reads.OrderField.LATEST_ASSESSMENT:
+            if order.field is public_pages.OrderField.LATEST_ASSESSMENT:
                 dates = [expected[p.factory.source_id][5] for p in full]
                 assert dates == sorted(dates, reverse=order.descending)
-            if order.field is public_reads.OrderField.NON_COMPLIANCES:
+            if order.field is public_pages.OrderField.NON_COMPLIANCES:
                 counts = [len(expected[p.factory.source_id][9]) for p in full]
                 assert counts == sorted(counts, reverse=order.descending)
 
             # Only current assessments find their factory.
             current = {e[4]: fid for fid, e in expected.items()}
-            by_assessment = await public_reads.factories_by_assessment(session, sorted(model.assessments), today)
+            by_assessment = await public_factories.factories_by_assessment(session, sorted(model.assessments), today)
             assert {a: pf.source_id for a, pf in by_assessment.items()} == current
 
     async def check_responses(self, today: date) -> None:

@@ -6,12 +6,15 @@ is bounded); `portal(env, ...)` runs one command to its end.
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -70,10 +73,55 @@ class Children:
         assert process.returncode == -signal.SIGKILL
 
     def close(self) -> None:
+        # SIGTERM first: `serve --workers N` stops its workers then; SIGKILL would orphan them.
         for process in self.processes:
             if process.poll() is None:
-                process.kill()
+                process.terminate()
+        for process in self.processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                pass
+                process.kill()
+                process.wait(timeout=10)
+
+
+SUBMIT = """mutation($input: SubmitResponseInput!) { submitResponse(input: $input) {
+  id state attachments { url contentType size } } }"""
+
+
+def slow_upload_until_killed(base: str, token: str, server: subprocess.Popen, assessment: str, size: int = 4_000_000) -> int:
+    """Send a multipart upload (a response to `assessment` with one file of `size` bytes) slowly
+    over a raw socket, kill the server when about half of it is through, and return how many
+    bytes were sent."""
+    boundary = "killed" + os.urandom(8).hex()
+    variables = {"input": {"assessmentId": assessment, "text": "slow", "attachments": [None]}}
+    fields = {"operations": json.dumps({"query": SUBMIT, "variables": variables}),
+              "map": json.dumps({"0": ["variables.input.attachments.0"]})}  # fmt: skip
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    head += f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n'.encode()
+    body = head + b"\x89PNG\r\n\x1a\n" + os.urandom(size) + f"\r\n--{boundary}--\r\n".encode()
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    request = (
+        f"POST /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    sent = 0
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(request)
+        chunk = 64 * 1024
+        while sent < len(body) // 2:
+            connection.sendall(body[sent : sent + chunk])
+            sent += chunk
+            time.sleep(0.01)
+        connection.setblocking(False)
+        try:
+            answer = connection.recv(1024)  # b"" would mean the server closed the connection
+        except BlockingIOError:
+            answer = None
+        assert answer is None, f"the server answered before the body was complete: {answer!r}"
+        assert server.poll() is None
+        Children.kill(server)
+    return sent

@@ -22,10 +22,12 @@ from transparency_portal.workflows.attachments import (
     AttachmentRefused,
     MAX_DECODED_BYTES,
     CleanFile,
-    FileStore,
     clean,
     sanitize_filename,
 )
+
+from transparency_portal.storage.objects import EXTENSIONS, object_key
+from transparency_portal.storage.objects.files import FileStore
 
 XMP_NS = b"http://ns.adobe.com/xap"
 XMP = (
@@ -563,43 +565,52 @@ def all_files(root):
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
+def key_of(file: CleanFile) -> str:
+    return object_key(file.sha256, file.extension)
+
+
 async def test_put_stores_at_the_content_hash_path_once(store, dirty_jpeg):
     file = clean(dirty_jpeg, "a.jpg")
 
-    path, created = await store.put(file)
-    again, created_again = await store.put(clean(dirty_jpeg, "other-name.jpg"))
+    await store.put(key_of(file), file.content)
+    again = clean(dirty_jpeg, "other-name.jpg")
+    await store.put(key_of(again), again.content)
 
-    assert created is True and created_again is False
-    assert again == path
     sha = file.sha256
-    assert path == store.root / sha[:2] / sha[2:4] / f"{sha}.jpg"
+    path = store.root / sha[:2] / sha[2:4] / f"{sha}.jpg"
     assert path == store.path_for(sha, ".jpg")
     assert path.read_bytes() == file.content
     assert all_files(store.root) == [path]  # one file, no temp files left behind
-    assert await store.read(sha, ".jpg") == file.content
+    assert await store.read(key_of(file)) == file.content
 
 
-async def test_put_does_not_rewrite_existing_content(store):
+async def test_put_does_not_rewrite_existing_content_but_renews_its_time(store):
+    # The sweep removes unreferenced files not written for an hour: a request about to refer
+    # to content already stored must make it young again, without rewriting it.
     file = clean(encode(photo(), "PNG"), "a.png")
-    path, _ = await store.put(file)
-    before = path.stat().st_mtime_ns
-    os.utime(path, ns=(before - 10**9, before - 10**9))
-    await store.put(file)
-    assert path.stat().st_mtime_ns == before - 10**9
+    await store.put(key_of(file), file.content)
+    path = store.path_for(file.sha256, ".png")
+    inode, before = path.stat().st_ino, path.stat().st_mtime_ns
+    os.utime(path, ns=(before - 3600 * 10**9, before - 3600 * 10**9))
+    await store.put(key_of(file), file.content)
+    assert path.stat().st_ino == inode
+    assert path.stat().st_mtime_ns >= before
 
 
-async def test_put_different_contents_and_discard(store):
+async def test_put_different_contents_and_delete(store):
     files = [clean(make_pdf(), "a.pdf"), clean(encode(photo(), "WEBP"), "b.webp")]
-    paths = [(await store.put(f))[0] for f in files]
+    for f in files:
+        await store.put(key_of(f), f.content)
     assert len(all_files(store.root)) == 2
-    assert [p.suffix for p in paths] == [".pdf", ".webp"]
+    assert sorted(o.key for o in [o async for o in store.list()]) == sorted(key_of(f) for f in files)
 
-    await store.discard(paths)
-    await store.discard(paths)  # already gone: no error
+    for f in files:
+        await store.delete(key_of(f))
+        await store.delete(key_of(f))  # already gone: no error
 
     assert all_files(store.root) == []
     with pytest.raises(FileNotFoundError):
-        await store.read(files[0].sha256, ".pdf")
+        await store.read(key_of(files[0]))
 
 
 async def test_failed_write_leaves_no_temp_file(store, monkeypatch):
@@ -610,16 +621,21 @@ async def test_failed_write_leaves_no_temp_file(store, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", fail)
     with pytest.raises(OSError, match="disk full"):
-        await store.put(file)
+        await store.put(key_of(file), file.content)
     assert all_files(store.root) == []
 
 
-async def test_discard_refuses_paths_outside_the_store(store, tmp_path):
+async def test_keys_outside_the_store_are_refused(store, tmp_path):
     outside = tmp_path / "keep.txt"
     outside.write_text("keep")
-    with pytest.raises(ValueError):
-        await store.discard([outside])
+    for key in ("../keep.txt", str(outside), "ab/cd/" + "a" * 64 + ".jpg"):  # the last: not under ab/cd/ by its hash
+        with pytest.raises(ValueError):
+            await store.delete(key)
     assert outside.exists()
+
+
+def test_the_store_knows_every_accepted_extension():
+    assert EXTENSIONS == set(ALLOWED.values())
 
 
 @pytest.mark.parametrize(

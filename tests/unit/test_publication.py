@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from transparency_portal.domain.publication import (
+from transparency_portal.domain.factory_facts import (
     AssessmentFacts,
     CorrectionFacts,
     CycleFacts,
     FactoryFacts,
     RefusalFacts,
-    derive_public_factory,
-    public_from,
-    public_periods,
 )
+from transparency_portal.domain.publication import derive_public_factory, public_periods
+from transparency_portal.domain.publication_days import public_from
 from transparency_portal.domain.vocabulary import (
     AssessmentStatus,
     ComplianceStatus,

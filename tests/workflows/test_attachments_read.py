@@ -12,7 +12,7 @@ from exports import all_compliant, assessment, base_document, factory_with_histo
 from PIL import Image
 
 from transparency_portal.domain.moderation import Action, Role
-from transparency_portal.workflows.attachments import FileStore
+from transparency_portal.storage.objects.files import FileStore
 from transparency_portal.workflows.attachments_read import open_attachment
 from transparency_portal.workflows.moderation import decide_response
 from transparency_portal.workflows.responses import Limits, Upload, submit_response

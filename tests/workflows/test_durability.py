@@ -13,11 +13,7 @@ import io
 import json
 import os
 import re
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from exports import base_document, factory_with_history, merge
+from processes import PORTAL, Children, portal, slow_upload_until_killed
 from PIL import Image
 from sqlalchemy import inspect, text
 
@@ -35,80 +32,10 @@ from transparency_portal.storage.backup import BackupError, attachments_backup_p
 from transparency_portal.storage.backup_postgres import postgres_commands
 from transparency_portal.storage.db import make_engine, make_sessions
 from transparency_portal.storage.migrate import upgrade
-from transparency_portal.workflows.attachments import FileStore
+from transparency_portal.storage.objects.files import FileStore
 from transparency_portal.workflows.demo_data import generate_demo
 from transparency_portal.workflows.import_document import IMPORT_LOCK_KEY, import_document
 from transparency_portal.workflows.users import add_user
-
-PORTAL = str(Path(sys.executable).parent / "portal")
-START_TIMEOUT = 30.0
-
-
-class Children:
-    """Child processes of one test; whatever still runs at the end is killed."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.processes: list[subprocess.Popen] = []
-
-    def spawn(self, args: list[str], env: dict, log_name: str) -> tuple[subprocess.Popen, Path]:
-        log = self.folder / log_name
-        with open(log, "wb") as out:
-            process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        self.processes.append(process)
-        return process, log
-
-    def serve(self, env: dict) -> tuple[subprocess.Popen, str]:
-        port = free_port()
-        process, log = self.spawn([PORTAL, "serve", "--port", str(port)], env, f"serve-{len(self.processes)}.log")
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    return process, base
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.1)
-
-    @staticmethod
-    def kill(process: subprocess.Popen) -> None:
-        """SIGKILL: no handler runs, no cleanup, exactly like a crash or the OOM killer."""
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-        assert process.returncode == -signal.SIGKILL
-
-    def close(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-
-
-@pytest.fixture
-def children(tmp_path):
-    processes = Children(tmp_path)
-    try:
-        yield processes
-    finally:
-        processes.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def portal(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PORTAL, *args], env=env, capture_output=True, text=True, timeout=120)
-
 
 # --------------------------------------------------------------------------- a killed import
 
@@ -334,46 +261,9 @@ def integrity(database: Path) -> str:
     return one_value(database, "PRAGMA integrity_check")
 
 
-def slow_upload_until_killed(base: str, token: str, server: subprocess.Popen, size: int = 4_000_000) -> int:
-    """Send a multipart upload of `size` bytes slowly over a raw socket, kill the server when
-    about half of it is through, and return how many bytes were sent."""
-    boundary = "durability" + os.urandom(8).hex()
-    variables = {"input": {"assessmentId": ASSESSMENT, "text": "slow", "attachments": [None]}}
-    fields = {"operations": json.dumps({"query": SUBMIT, "variables": variables}),
-              "map": json.dumps({"0": ["variables.input.attachments.0"]})}
-    head = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    )
-    head += f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n'.encode()
-    body = head + b"\x89PNG\r\n\x1a\n" + os.urandom(size) + f"\r\n--{boundary}--\r\n".encode()
-    host, port = urlsplit(base).hostname, urlsplit(base).port
-    request = (
-        f"POST /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
-        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
-    sent = 0
-    with socket.create_connection((host, port), timeout=10) as connection:
-        connection.sendall(request)
-        chunk = 64 * 1024
-        while sent < len(body) // 2:
-            connection.sendall(body[sent : sent + chunk])
-            sent += chunk
-            time.sleep(0.01)
-        connection.setblocking(False)
-        try:
-            answer = connection.recv(1024)  # b"" would mean the server closed the connection
-        except BlockingIOError:
-            answer = None
-        assert answer is None, f"the server answered before the body was complete: {answer!r}"
-        assert server.poll() is None
-        Children.kill(server)
-    return sent
-
-
 async def test_killing_the_server_mid_upload_leaves_nothing_and_committed_responses_survive(world, children):
     server, base = children.serve(world.env)
-    sent = slow_upload_until_killed(base, world.token, server)
+    sent = slow_upload_until_killed(base, world.token, server, ASSESSMENT)
     assert sent > 1_000_000
     # Nothing of the interrupted request: no row, no file, not even a temporary one.
     assert integrity(world.database) == "ok"

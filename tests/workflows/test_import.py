@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from transparency_portal.storage.tables import (
-    AssessmentRow,
-    CorrectionRow,
-    FindingRow,
-    ImportRunRow,
-    PublicFactoryRow,
-    PublicNonComplianceRow,
-    metadata,
-)
+from transparency_portal.storage.tables import metadata
+from transparency_portal.storage.tables.public import PublicFactoryRow, PublicNonComplianceRow
+from transparency_portal.storage.tables.record import AssessmentRow, CorrectionRow, FindingRow, ImportRunRow
 from transparency_portal.workflows.import_document import (
     Correction,
     ImportRejected,

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from transparency_portal.domain.errors import BadUserInput
 from transparency_portal.domain.moderation import Role
-from transparency_portal.storage.tables import TokenRow
+from transparency_portal.storage.tables.users import TokenRow
 from transparency_portal.workflows.users import add_user, authenticate, revoke_user
 
 

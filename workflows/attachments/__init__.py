@@ -7,7 +7,9 @@ Where each part lives:
 - `images.py`: images rebuilt from their pixels, no metadata, memory bounded from the header.
 - `pdfs.py`: PDFs copied page by page with only what draws them.
 - `files.py`: the accepted types, `CleanFile`, `AttachmentRefused`, the uploaded name.
-- `store.py`: `FileStore`, the cleaned files content-addressed under `PORTAL_STORAGE_DIR`.
+- `sweep.py`: `portal attachments sweep` and `check`, objects without rows and rows without objects.
+
+Where the cleaned files are kept (a folder or an S3 bucket) is `storage/objects/`.
 """
 
 from .cleaning import clean, clean_in_turn
@@ -21,7 +23,6 @@ from .files import (
 )
 from .images import MAX_DECODED_BYTES, MAX_IMAGE_PIXELS
 from .pdfs import MAX_PDF_OBJECTS
-from .store import FileStore
 
 __all__ = [
     "ALLOWED",
@@ -32,7 +33,6 @@ __all__ = [
     "MAX_PDF_OBJECTS",
     "AttachmentRefused",
     "CleanFile",
-    "FileStore",
     "clean",
     "clean_in_turn",
     "sanitize_filename",

@@ -1,0 +1,85 @@
+"""Supplier responses and their moderation: the response, its attachments, the audit trail of
+its steps, and what automatic screening flagged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from .column_types import UTCDateTime
+
+
+class ResponseRow(SQLModel, table=True):
+    """A factory's answer to its current assessment, or to one finding of it."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        # The moderation queue: submitted ones, most severe first, then the longest waiting.
+        Index("ix_response_queue", "state", "severity", "posted_at"),
+        Index("ix_response_assessment_state", "assessment_pk", "state"),
+    )
+
+    pk: int | None = Field(default=None, primary_key=True)
+    # What ids and URLs show: random, so they say nothing about how many responses exist.
+    public_id: str = Field(unique=True, max_length=32)
+    factory_pk: int = Field(foreign_key="factory.pk", index=True)
+    assessment_pk: int = Field(foreign_key="assessment.pk")
+    question_id: str | None = Field(default=None, foreign_key="question.id", max_length=64)
+    author_pk: int = Field(foreign_key="portal_user.pk")
+    text: str
+    state: str = Field(max_length=10)
+    # Bumped by every transition; a decision names the version it was made on.
+    version: int = 1
+    posted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    severity: int = 0
+    removal_reason: str | None = Field(default=None, max_length=30)
+    claimed_by_pk: int | None = Field(default=None, foreign_key="portal_user.pk")
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class AttachmentRow(SQLModel, table=True):
+    __tablename__ = "attachment"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(unique=True, max_length=32)
+    response_pk: int = Field(foreign_key="response.pk", index=True)
+    position: int
+    sha256: str = Field(max_length=64, index=True)
+    extension: str = Field(max_length=8)
+    content_type: str = Field(max_length=40)
+    size: int
+    # Kept for moderators and screening only; never served to the public.
+    original_name: str = Field(max_length=200)
+
+
+class ResponseEventRow(SQLModel, table=True):
+    """The audit trail: every transition (from, to, who, when, reason, note), claim and note."""
+
+    __tablename__ = "response_event"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    response_pk: int = Field(foreign_key="response.pk", index=True)
+    kind: str = Field(max_length=10)
+    from_state: str | None = Field(default=None, max_length=10)
+    to_state: str | None = Field(default=None, max_length=10)
+    actor_pk: int = Field(foreign_key="portal_user.pk")
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reason: str | None = Field(default=None, max_length=30)
+    note: str | None = None
+
+
+class ResponseFlagRow(SQLModel, table=True):
+    """What automatic screening noticed: it orders the queue and informs, never decides."""
+
+    __tablename__ = "response_flag"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    response_pk: int = Field(foreign_key="response.pk", index=True)
+    kind: str = Field(max_length=20)
+    source: str = Field(max_length=20)
+    start: int
+    end: int
+    match: str
+    language: str | None = Field(default=None, max_length=3)
