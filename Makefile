@@ -34,8 +34,8 @@ run: $(BIN)/python
 test: $(BIN)/python
 	@# The benchmark's smoke test loads the server with wrk; as root, install it when missing
 	@# (PostgreSQL is installed by the test setup itself, tests/support/postgres_server.py).
-	@# Redis likewise, for the shared rate limit and the several-server tests.
-	@for tool in wrk redis-server; do command -v $$tool >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	@# Redis likewise, for the shared rate limit and the several-server tests; Chromium for tests/browser/.
+	@for tool in wrk redis-server chromium; do command -v $$tool >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& echo "==> apt-get install $$tool" && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$tool >/dev/null; } || true; done
 	rm -rf build *.egg-info
 	$(call pip_install,'.[test]')

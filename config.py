@@ -23,9 +23,14 @@ class Settings:
     max_decodes: int = 2
     # Responses a factory may submit in any 24 hours (counted in the database); 0: no quota.
     responses_per_day: int = 20
+    # Reports from the public one client (token, else address) may send in any hour, refused ones
+    # included (counted in the database); 0: no cap.
+    reports_per_hour: int = 20
     claim_minutes: int = 15
     # Requests a minute per client (token, else address); 0 turns the limit off.
     rate_limit: int = 600
+    # Points an hour per client (schema/http/budget.py: what queries cost, GitHub's way); 0: off.
+    rate_limit_points: int = 5000
     max_body_bytes: int = 256 * 1024
     max_query_nodes: int = 50_000
     # The work one query may ask for, in requests (schema/extensions/cost.py: one read of a page of 100).
@@ -52,6 +57,18 @@ class Settings:
     storage_url: str = ""
     # "json": one JSON object per log line; "text": lines for people.
     log_format: str = "text"
+    # Origins (https://app.example) whose pages may send requests with Authorization (CORS,
+    # schema/http/cors.py); anonymous reads are open to every origin. Empty: none.
+    cors_origins: tuple[str, ...] = ()
+    # Seconds a shared cache (a CDN) may serve an anonymous GET answer without asking again
+    # (schema/http/answer_cache.py); POST answers are not for shared caches.
+    public_max_age: int = 60
+    # A trusted-documents manifest ({"<sha256>": "<document>"}, as Relay and GraphQL Code Generator
+    # write it): anonymous clients run only its documents (schema/http/persisted.py). Empty: off.
+    trusted_documents: str = ""
+    # Bounds of the documents registered by automatic persisted queries (storage/persisted.py).
+    persisted_max_documents: int = 10_000
+    persisted_max_mb: int = 64
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -65,8 +82,10 @@ class Settings:
             max_attachment_bytes=_positive(env, "PORTAL_MAX_ATTACHMENT_BYTES", cls.max_attachment_bytes),
             max_decodes=_positive(env, "PORTAL_MAX_DECODES", cls.max_decodes),
             responses_per_day=_whole(env, "PORTAL_RESPONSES_PER_DAY", cls.responses_per_day, allow_zero=True),
+            reports_per_hour=_whole(env, "PORTAL_REPORTS_PER_HOUR", cls.reports_per_hour, allow_zero=True),
             claim_minutes=_positive(env, "PORTAL_CLAIM_MINUTES", cls.claim_minutes),
             rate_limit=_whole(env, "PORTAL_RATE_LIMIT", cls.rate_limit, allow_zero=True),
+            rate_limit_points=_whole(env, "PORTAL_RATE_LIMIT_POINTS", cls.rate_limit_points, allow_zero=True),
             max_body_bytes=_positive(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_query_nodes=_positive(env, "PORTAL_MAX_QUERY_NODES", cls.max_query_nodes),
             max_query_cost=_positive(env, "PORTAL_MAX_QUERY_COST", cls.max_query_cost),
@@ -80,6 +99,11 @@ class Settings:
             redis_url=_redis_url(env.get("PORTAL_REDIS_URL", "")),
             storage_url=_storage_url(env.get("PORTAL_STORAGE_URL", "")),
             log_format=_choice(env, "PORTAL_LOG_FORMAT", ("text", "json"), cls.log_format),
+            cors_origins=_origins(env.get("PORTAL_CORS_ORIGINS", "")),
+            public_max_age=_whole(env, "PORTAL_PUBLIC_MAX_AGE", cls.public_max_age, allow_zero=True),
+            trusted_documents=_trusted_documents(env.get("PORTAL_TRUSTED_DOCUMENTS", "")),
+            persisted_max_documents=_positive(env, "PORTAL_PERSISTED_MAX_DOCUMENTS", cls.persisted_max_documents),
+            persisted_max_mb=_positive(env, "PORTAL_PERSISTED_MAX_MB", cls.persisted_max_mb),
         )
 
     @property
@@ -135,6 +159,43 @@ def _storage_url(raw: str) -> str:
     ):
         raise SystemExit(f"PORTAL_STORAGE_URL must be file:///folder or s3://bucket/prefix, not {raw!r}")
     return url
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """Exact web origins as browsers write them in `Origin`: scheme://host[:port], lower case,
+    no default port (a page never sends `https://app.example:443`)."""
+    origins = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        parts = urlsplit(item)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if (
+            parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or "@" in parts.netloc
+            or parts.path not in ("", "/") or parts.query or parts.fragment
+        ):
+            raise SystemExit(
+                f"PORTAL_CORS_ORIGINS must list origins such as https://app.example.org (no path, no *), not {item!r}"
+            )
+        default = {"http": 80, "https": 443}[parts.scheme]
+        host = parts.netloc.lower().rsplit(":", 1)[0] if port is not None else parts.netloc.lower()
+        origins.append(f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default) else ""))
+    return tuple(origins)
+
+
+def _trusted_documents(raw: str) -> str:
+    """The manifest's path, read and checked now: a bad manifest stops the command before any
+    server process starts (each `--workers` process checks it again as it builds its app)."""
+    path = raw.strip()
+    if path:
+        from .storage.persisted import ManifestError, load_manifest
+
+        try:
+            load_manifest(path)
+        except ManifestError as error:
+            raise SystemExit(str(error)) from None
+    return path
 
 
 def _choice(env, name: str, choices: tuple[str, ...], default: str) -> str:

@@ -67,7 +67,7 @@ async def measure(database: Path, render_cache_mb: int, pages: int, first: int) 
         copy = Path(folder) / "portal.db"
         shutil.copy(database, copy)
         settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{copy}", storage_dir=Path(folder) / "attachments", rate_limit=0,
+            database_url=f"sqlite+aiosqlite:///{copy}", storage_dir=Path(folder) / "attachments", rate_limit=0, rate_limit_points=0,
             render_cache_mb=render_cache_mb,
         )
         app = create_app(settings)

@@ -76,7 +76,7 @@ async def measure(database: Path, batches: list[int], repeats: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "portal.db"
         shutil.copy(database, copy)
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{copy}", storage_dir=Path(folder) / "attachments", rate_limit=0)
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{copy}", storage_dir=Path(folder) / "attachments", rate_limit=0, rate_limit_points=0)
         app = create_app(settings)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
             await client.post("/graphql", json={"query": "{ factories(first: 1) { totalCount } }"})  # builds the layers

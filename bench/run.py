@@ -15,7 +15,8 @@ What it does, for each data size (and backend):
    `tests/support/postgres_server.py` starts a throwaway PostgreSQL and the demo is loaded into it
    for every size of `--postgres-sizes` (1,700), served with each `--workers` count (1 and 2).
 2. The project: `portal serve --no-access-log` (uvicorn; no access log, as the ceiling) in a
-   subprocess with `PORTAL_RATE_LIMIT=0` and `PORTAL_RESPONSES_PER_DAY=0`; ready once `/healthz` answers 200.
+   subprocess with `PORTAL_RATE_LIMIT=0`, `PORTAL_RATE_LIMIT_POINTS=0` and `PORTAL_RESPONSES_PER_DAY=0`;
+   ready once `/healthz` answers 200.
 3. Set-up through the API: real edge cursors (walking the whole list), a public factory and
    its current assessment, the issue most factories are non-compliant on; a moderator and a
    supplier (`portal users add`), and a few responses submitted by the supplier so the queue
@@ -259,6 +260,7 @@ def portal_env(database_url: str, storage_dir: Path) -> dict[str, str]:
         PORTAL_DATABASE_URL=database_url,
         PORTAL_STORAGE_DIR=str(storage_dir),
         PORTAL_RATE_LIMIT="0",
+        PORTAL_RATE_LIMIT_POINTS="0",  # the benchmark measures the server, not a client's budget
         PORTAL_RESPONSES_PER_DAY="0",  # the upload case writes a response per request
         PORTAL_ACTOR="bench",
         PYTHONUNBUFFERED="1",

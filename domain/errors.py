@@ -27,6 +27,13 @@ RATE_LIMITED = "RATE_LIMITED"
 # A part the service depends on (the attachment store) did not answer: nothing was saved; the
 # same request may succeed later.
 UNAVAILABLE = "UNAVAILABLE"
+# Automatic persisted queries (Apollo's protocol, schema/http/persisted.py): the hash alone names
+# no document this server knows; send the hash and the document once. Apollo's name and code.
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+# The hash sent is not the SHA-256 of the document sent with it (Apollo Router's code).
+PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+# Trusted-documents mode (PORTAL_TRUSTED_DOCUMENTS): anonymous clients run only listed documents.
+DOCUMENT_NOT_TRUSTED = "DOCUMENT_NOT_TRUSTED"
 
 ERROR_CODES = (
     BAD_USER_INPUT,
@@ -41,6 +48,9 @@ ERROR_CODES = (
     RATE_LIMITED,
     TIMEOUT,
     UNAVAILABLE,
+    PERSISTED_QUERY_NOT_FOUND,
+    PERSISTED_QUERY_HASH_MISMATCH,
+    DOCUMENT_NOT_TRUSTED,
 )
 
 

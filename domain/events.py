@@ -24,6 +24,13 @@ class BusEventKind(StrEnum):
     RESPONSE_DECIDED = "RESPONSE_DECIDED"
     # Taken back by its author while still submitted (now REMOVED).
     RESPONSE_WITHDRAWN = "RESPONSE_WITHDRAWN"
+    # A report from the public opened the response's reports: it entered the REPORTED queue.
+    RESPONSE_REPORTED = "RESPONSE_REPORTED"
+    # One more open report on a response already in the REPORTED queue.
+    REPORT_ADDED = "REPORT_ADDED"
+    # Its open reports were closed: dismissed (`state` APPROVED) or removed with the response
+    # (REMOVED, after its RESPONSE_DECIDED). It left the REPORTED queue.
+    REPORTS_CLOSED = "REPORTS_CLOSED"
     # What the public sees changed: a decision into or out of APPROVED (with its factory), an
     # import or correction (no factory: any of them may have changed).
     PUBLIC_DATA_CHANGED = "PUBLIC_DATA_CHANGED"
@@ -73,6 +80,8 @@ _STEP_KINDS = {
     Action.APPROVE: BusEventKind.RESPONSE_DECIDED,
     Action.REMOVE: BusEventKind.RESPONSE_DECIDED,
     Action.WITHDRAW: BusEventKind.RESPONSE_WITHDRAWN,
+    Action.REPORT: BusEventKind.RESPONSE_REPORTED,
+    Action.DISMISS_REPORTS: BusEventKind.REPORTS_CLOSED,
 }
 
 
@@ -83,6 +92,19 @@ def step_events(transition: Transition, response_id: int, factory_id: int) -> li
     if transition.changes_public:
         events.append(BusEvent(BusEventKind.PUBLIC_DATA_CHANGED, factory_id=factory_id))
     return events
+
+
+def report_events(transition: Transition, response_id: int, factory_id: int, *, first: bool) -> list[BusEvent]:
+    """A report's events: RESPONSE_REPORTED when it is the response's first open one, else
+    REPORT_ADDED (a report changes nothing the public sees)."""
+    if first:
+        return step_events(transition, response_id, factory_id)
+    return [BusEvent(BusEventKind.REPORT_ADDED, response_id, factory_id, transition.target)]
+
+
+def reports_closed(response_id: int, factory_id: int, state: ResponseState) -> BusEvent:
+    """A removal closed the response's open reports (a dismissal's own step event says it)."""
+    return BusEvent(BusEventKind.REPORTS_CLOSED, response_id, factory_id, state)
 
 
 def _optional_int(value: object) -> int | None:

@@ -4,7 +4,9 @@ Every step a response takes is a row of the table `TRANSITIONS`: an action, the 
 from, the state it leads to, the role that may take it and whether only the response's author
 may. Anything not in the table is refused. Three steps change the state (approve, remove and
 withdraw, over three edges: SUBMITTED -> APPROVED, SUBMITTED -> REMOVED, APPROVED -> REMOVED);
-submit creates a response; claim, release and note leave its state as it was. Moderators do not
+submit creates a response; claim, release and note leave its state as it was, and so do a report
+from the public on an approved response (anyone's step, signed in or not) and a moderator's
+dismissal of its reports (APPROVED -> APPROVED: it stays public, its reports are closed). Moderators do not
 verify what a factory says; they check it is about working conditions and is none of the
 removal grounds of the FAQ.
 """
@@ -46,6 +48,8 @@ class Action(str, Enum):
     APPROVE = "approve"
     REMOVE = "remove"
     WITHDRAW = "withdraw"
+    REPORT = "report"
+    DISMISS_REPORTS = "dismiss reports"
 
 
 class EventKind(str, Enum):
@@ -56,6 +60,9 @@ class EventKind(str, Enum):
     CLAIM = "CLAIM"
     RELEASE = "RELEASE"
     NOTE = "NOTE"
+    # A report from the public (its actor has no identity: domain/response_reports.py).
+    REPORT = "REPORT"
+    DISMISS_REPORTS = "DISMISS_REPORTS"
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class Transition:
     action: Action
     source: ResponseState | None  # None: the response does not exist yet
     target: ResponseState
-    role: Role
+    role: Role | None  # None: anyone, signed in or not
     author_only: bool = False
 
     @property
@@ -95,6 +102,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.REMOVE, _S, _R, _MODERATOR),
     Transition(Action.REMOVE, _A, _R, _MODERATOR),
     Transition(Action.WITHDRAW, _S, _R, _SUPPLIER, author_only=True),
+    # The public reports what it sees (approved responses); a moderator keeps the response and
+    # closes its reports, or removes it (which closes them too).
+    Transition(Action.REPORT, _A, _A, None),
+    Transition(Action.DISMISS_REPORTS, _A, _A, _MODERATOR),
 )
 
 # Moderators remove on the FAQ's grounds; only the author withdraws.
@@ -109,20 +120,20 @@ def _rows(action: Action) -> list[Transition]:
     return [t for t in TRANSITIONS if t.action is action]
 
 
-def role_for(action: Action) -> Role:
-    """The one role that may take `action`."""
+def role_for(action: Action) -> Role | None:
+    """The one role that may take `action`; None when anyone may."""
     return _rows(action)[0].role
 
 
-def check_role(action: Action, role: Role) -> None:
-    """FORBIDDEN unless `role` may take `action` at all: checked before anything is read, so
-    that a refused caller learns nothing about the response."""
+def check_role(action: Action, role: Role | None) -> None:
+    """FORBIDDEN unless `role` (None: anonymous) may take `action` at all: checked before
+    anything is read, so that a refused caller learns nothing about the response."""
     required = role_for(action)
-    if role is not required:
+    if required is not None and role is not required:
         raise Forbidden(f"Only a {required.value} may do this.")
 
 
-def step(action: Action, state: ResponseState | None, role: Role, is_author: bool = False) -> Transition:
+def step(action: Action, state: ResponseState | None, role: Role | None, is_author: bool = False) -> Transition:
     """The transition `action` makes from `state` (None: before submission) when taken by a
     user of `role`, who wrote the response or not; else the error that says why not.
 
@@ -168,6 +179,8 @@ def _past(action: Action) -> str:
         Action.APPROVE: "approved",
         Action.REMOVE: "removed",
         Action.WITHDRAW: "withdrawn",
+        Action.REPORT: "reported",
+        Action.DISMISS_REPORTS: "cleared of reports",
     }[action]
 
 

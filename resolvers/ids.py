@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
+
 from strawberry import relay
 
 from ..domain.errors import BadUserInput
@@ -20,3 +22,16 @@ def node_key(global_id: str, type_name: str, argument: str = "id") -> str:
 
 def to_global(type_name: str, key: str) -> str:
     return relay.to_base64(type_name, key)
+
+
+# The most ids `nodes(ids:)` takes at once: a page's worth, as `first` on connections.
+MAX_NODE_IDS = 100
+
+
+def check_node_ids(ids: Sized) -> None:
+    """BAD_USER_INPUT (argument `ids`) for more ids than one `nodes` call may resolve."""
+    if len(ids) > MAX_NODE_IDS:
+        raise BadUserInput(
+            f"`nodes` takes at most {MAX_NODE_IDS} ids at once, not {len(ids)}: ask in several requests.",
+            argument="ids", max=MAX_NODE_IDS,
+        )

@@ -13,8 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.programme import CountryProgramme, Question
 from ..domain.publication import PublicFactory
+from ..domain.response_reports import ResponseReport
 from ..domain.responses import ResponseRecord
 from ..storage import public_programme, public_factories
+from ..storage import response_reports
 from ..storage import responses as response_reads
 from ..storage.db import Sessions
 from ..storage.responses import Event, Flag
@@ -52,6 +54,7 @@ class Loaders:
     # Moderators' views, by the response's key.
     flags: DataLoader[int, list[Flag] | None] = field(init=False)
     history: DataLoader[int, list[Event] | None] = field(init=False)
+    reports: DataLoader[int, list[ResponseReport] | None] = field(init=False)
 
     def __post_init__(self) -> None:
         today = self.today
@@ -65,6 +68,7 @@ class Loaders:
         self.approved_responses = _loader(self.sessions, response_reads.approved_for_assessments)
         self.flags = _loader(self.sessions, response_reads.flags_of)
         self.history = _loader(self.sessions, response_reads.events_of)
+        self.reports = _loader(self.sessions, response_reports.reports_of)
 
     def prime_factories(self, factories: Sequence[PublicFactory]) -> None:
         """A page already holds its factories: later lookups by id need no query."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from enum import Enum
 
 from ..domain.access import Principal, require_role
-from ..domain.errors import BadUserInput
+from ..domain.errors import BadUserInput, PortalError
 from ..domain.moderation import Action, RemovalReason, Role
+from ..domain.response_reports import ReportReason
 from ..domain.responses import ResponseRecord
 from ..storage import moderation_queue
 from ..storage import responses as repo
@@ -17,6 +19,7 @@ from ..storage.event_bus import EventBus
 from ..storage.moderation_queue import QueueFilter
 from ..workflows import moderation as workflow
 from ..storage.objects import ObjectStore
+from ..workflows.response_reports import report_response
 from ..workflows.responses import Limits, Upload, submit_response
 from . import cursors
 from .factories import check_first
@@ -84,6 +87,86 @@ async def note(
     sessions: Sessions, principal, response_id: str, text: str, *, bus: EventBus | None = None
 ) -> ResponseRecord:
     return await workflow.add_note(sessions, principal, response_key(response_id), text, bus=bus)
+
+
+async def report(
+    sessions: Sessions, principal, client_key: str, limits: Limits, clock: Callable[[], datetime],
+    *, response_id: str, reason: ReportReason, text: str | None, bus: EventBus | None = None,
+) -> None:  # fmt: skip
+    await report_response(
+        sessions, principal, client_key, response_key(response_id), reason=reason, text=text,
+        per_hour=limits.reports_per_hour, clock=clock, bus=bus,
+    )  # fmt: skip
+
+
+async def dismiss(
+    sessions: Sessions, principal, response_id: str, version: int, note: str | None, *, bus: EventBus | None = None
+) -> ResponseRecord:
+    return await workflow.dismiss_reports(sessions, principal, response_key(response_id), version=version, note=note, bus=bus)
+
+
+async def claim_next(
+    sessions: Sessions, principal, limits: Limits, f: QueueFilter, *, bus: EventBus | None = None
+) -> ResponseRecord | None:
+    return await workflow.claim_next(sessions, principal, f, limits=limits, bus=bus)
+
+
+class DecisionAction(Enum):
+    APPROVE = "APPROVE"
+    REMOVE = "REMOVE"
+    DISMISS_REPORTS = "DISMISS_REPORTS"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One item of decideResponses, as the client sent it."""
+
+    id: str  # the response's global id
+    version: int
+    action: DecisionAction
+    reason: RemovalReason | None = None
+    note: str | None = None
+    explanation: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """The response after the decision; or the error that refused it, with the response as it
+    is now when the id names one."""
+
+    decision: Decision
+    record: ResponseRecord | None
+    error: PortalError | None = None
+
+
+async def decide_many(
+    sessions: Sessions, principal, decisions: Sequence[Decision], *, bus: EventBus | None = None
+) -> list[DecisionOutcome]:
+    """Each decision in turn, in input order, each in its own transaction: a refused one changes
+    nothing and stops nothing."""
+    workflow.check_decisions(principal, len(decisions))
+    return [await _decide_one(sessions, principal, d, bus) for d in decisions]
+
+
+async def _decide_one(sessions: Sessions, principal, d: Decision, bus: EventBus | None) -> DecisionOutcome:
+    key = None
+    try:
+        key = response_key(d.id)
+        if d.explanation is not None:
+            # Stored and shown to the factory with removeResponse's explanation, a later part.
+            raise BadUserInput("`explanation` is not supported yet: leave it out.", argument="explanation")
+        if d.reason is not None and d.action is not DecisionAction.REMOVE:
+            raise BadUserInput("A `reason` goes with REMOVE only.", argument="reason")
+        if d.action is DecisionAction.DISMISS_REPORTS:
+            record = await workflow.dismiss_reports(sessions, principal, key, version=d.version, note=d.note, bus=bus)
+        else:
+            action = Action.APPROVE if d.action is DecisionAction.APPROVE else Action.REMOVE
+            record = await workflow.decide_response(
+                sessions, principal, key, action=action, version=d.version, reason=d.reason, note=d.note, bus=bus
+            )
+    except PortalError as error:
+        return DecisionOutcome(d, await workflow.current_record(sessions, key) if key else None, error)
+    return DecisionOutcome(d, record)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,14 @@ from strawberry.tools import merge_types
 from .extensions.errors import ExecutionMarker
 from .extensions.introspection import IntrospectionGate
 from .extensions.limits import NodeBudget
+from .extensions.subscriptions import SubscriptionsOverWebSocket
+from .types.decisions import DecisionMutation
 from .types.moderation import ModerationQuery
 from .types.mutation import Mutation
 from .types.query import Query
 from .types.reports import ReportQuery
+from .types.scalars import SCALARS
+from .types.subscription import Subscription
 
 
 class PortalSchema(strawberry.Schema):
@@ -22,14 +26,24 @@ class PortalSchema(strawberry.Schema):
         return None
 
 
+def merged(name: str, parts: tuple[type, ...]) -> type:
+    """merge_types, with the first part's description (merge_types drops every part's)."""
+    root = merge_types(name, parts)
+    root.__strawberry_definition__.description = parts[0].__strawberry_definition__.description
+    return root
+
+
 def build_schema() -> strawberry.Schema:
     return PortalSchema(
-        query=merge_types("Query", (Query, ModerationQuery, ReportQuery)),
-        mutation=Mutation,
+        query=merged("Query", (Query, ModerationQuery, ReportQuery)),
+        mutation=merged("Mutation", (Mutation, DecisionMutation)),
+        subscription=Subscription,
+        scalar_overrides=SCALARS,
         extensions=[
             ExecutionMarker,
             NodeBudget,
             IntrospectionGate,
+            SubscriptionsOverWebSocket,
             lambda: QueryDepthLimiter(max_depth=12),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),

@@ -35,6 +35,11 @@ class Context:
     limits: Limits
     # None: an anonymous request, which sees only public data.
     principal: Principal | None = None
+    # The bearer token `principal` came from: a subscription checks it again as it runs.
+    token: str | None = None
+    # A WebSocket connection's connection_init payload (strawberry sets it; http/endpoint.py reads
+    # the token there).
+    connection_params: dict | None = None
     # What mutations publish on and subscriptions listen to (storage/event_bus.py); None where
     # nothing is published (the fast path's public reads).
     bus: EventBus | None = None

@@ -18,11 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.moderation import EventKind, RemovalReason, ResponseState, Transition
 from ..domain.responses import ResponseRecord
+from .moderation_queue import QUEUE_ORDER, QueueFilter, queue_conditions
 from .public_factories import visible
-from .responses import Flag, records_by_public_id
+from .responses import Flag, read_records, records_by_public_id, select_records
 from .tables.programme import CountryRow
 from .tables.public import PublicFactoryRow
-from .tables.record import AssessmentRow
+from .tables.record import AssessmentRow, FactoryRow
 from .tables.supplier_responses import AttachmentRow, ResponseEventRow, ResponseFlagRow, ResponseRow
 
 
@@ -33,6 +34,11 @@ def new_public_id() -> str:
 
 async def record_by_public_id(session: AsyncSession, public_id: str) -> ResponseRecord | None:
     return (await records_by_public_id(session, [public_id])).get(public_id)
+
+
+async def record_by_pk(session: AsyncSession, pk: int) -> ResponseRecord | None:
+    found = await read_records(session, select_records().where(ResponseRow.pk == pk))
+    return found[0] if found else None
 
 
 async def assessment_by_source_id(session: AsyncSession, source_id: str) -> AssessmentRow | None:
@@ -95,12 +101,13 @@ def add_attachment(
 
 
 def add_step_event(
-    session: AsyncSession, response_pk: int, transition: Transition, actor_pk: int, at: datetime,
+    session: AsyncSession, response_pk: int, transition: Transition, actor_pk: int | None, at: datetime,
     *, reason: RemovalReason | None = None, note: str | None = None,
-) -> None:  # fmt: skip
-    """The audit event of a step; its from/to only when the step changes the state."""
+) -> ResponseEventRow:  # fmt: skip
+    """The audit event of a step; its from/to only when the step changes the state. `actor_pk`
+    None: the public (a report)."""
     moved = transition.changes_state
-    add_event(
+    return add_event(
         session, response_pk, transition.event, actor_pk, at,
         from_state=transition.source if moved else None, to_state=transition.target if moved else None,
         reason=reason, note=note,
@@ -111,26 +118,26 @@ def add_event(
     session: AsyncSession,
     response_pk: int,
     kind: EventKind,
-    actor_pk: int,
+    actor_pk: int | None,
     at: datetime,
     *,
     from_state: ResponseState | None = None,
     to_state: ResponseState | None = None,
     reason: RemovalReason | None = None,
     note: str | None = None,
-) -> None:
-    session.add(
-        ResponseEventRow(
-            response_pk=response_pk,
-            kind=kind.value,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value if to_state else None,
-            actor_pk=actor_pk,
-            at=at,
-            reason=reason.value if reason else None,
-            note=note,
-        )
+) -> ResponseEventRow:
+    event = ResponseEventRow(
+        response_pk=response_pk,
+        kind=kind.value,
+        from_state=from_state.value if from_state else None,
+        to_state=to_state.value if to_state else None,
+        actor_pk=actor_pk,
+        at=at,
+        reason=reason.value if reason else None,
+        note=note,
     )
+    session.add(event)
+    return event
 
 
 def unclaimed_or_mine(user_pk: int, now: datetime) -> ColumnElement[bool]:
@@ -179,3 +186,38 @@ async def release(session: AsyncSession, pk: int, user_pk: int) -> bool:
     return await guarded_update(
         session, pk, [ResponseRow.claimed_by_pk == user_pk], claimed_by_pk=None, claim_expires_at=None
     )
+
+
+def unclaimed(now: datetime) -> ColumnElement[bool]:
+    return or_(ResponseRow.claimed_by_pk.is_(None), ResponseRow.claim_expires_at <= now)
+
+
+async def claim_first(
+    session: AsyncSession, f: QueueFilter, *, user_pk: int, now: datetime, until: datetime
+) -> tuple[int, str, int] | None:
+    """Claim the first response of the queue under `f` that nobody holds a live claim on, in one
+    statement; its (pk, public_id, factory_pk), or None when there is none.
+
+    PostgreSQL: the subquery locks the row it picks and skips rows other transactions have
+    locked (FOR UPDATE SKIP LOCKED), so concurrent callers each get a different response instead
+    of queueing on the first; the outer WHERE repeats the conditions, which PostgreSQL checks
+    again on the row as committed. SQLite serialises writers (BEGIN IMMEDIATE), so the one
+    statement is atomic there; SQLAlchemy leaves FOR UPDATE out.
+    """
+    first = (
+        select(ResponseRow.pk)
+        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
+        .where(*queue_conditions(f), unclaimed(now))
+        .order_by(*QUEUE_ORDER)
+        .limit(1)
+        .with_for_update(of=ResponseRow, skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(ResponseRow)
+        .where(ResponseRow.pk == first, ResponseRow.state == ResponseState.SUBMITTED.value, unclaimed(now))
+        .values(claimed_by_pk=user_pk, claim_expires_at=until)
+        .returning(ResponseRow.pk, ResponseRow.public_id, ResponseRow.factory_pk)
+    )
+    row = (await session.exec(statement)).first()
+    return tuple(row) if row is not None else None

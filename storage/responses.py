@@ -116,8 +116,9 @@ class Event:
     kind: EventKind
     from_state: ResponseState | None
     to_state: ResponseState | None
-    actor_name: str
-    actor_role: str
+    # None: the public (a report, whose reporter is not kept).
+    actor_name: str | None
+    actor_role: str | None
     at: datetime
     reason: RemovalReason | None
     note: str | None
@@ -139,7 +140,7 @@ async def events_of(session: AsyncSession, response_pks: Sequence[int]) -> dict[
     for part in chunks(list(response_pks)):
         rows = await session.exec(
             select(ResponseEventRow, UserRow.name, UserRow.role)
-            .join(UserRow, UserRow.pk == ResponseEventRow.actor_pk)
+            .outerjoin(UserRow, UserRow.pk == ResponseEventRow.actor_pk)
             .where(ResponseEventRow.response_pk.in_(part))
             .order_by(ResponseEventRow.at, ResponseEventRow.pk)
         )

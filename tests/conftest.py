@@ -146,6 +146,7 @@ def settings(database_url, tmp_path):
     # Small upload limits, so tests can cross them with small files.
     return Settings(
         database_url=database_url, storage_dir=tmp_path / "attachments", max_attachment_bytes=300_000, rate_limit=0,
+        rate_limit_points=0,
         compiled_check=True
     )
 

@@ -11,26 +11,35 @@ bus in that transaction too: subscribers hear of it once it has committed.
 
 from __future__ import annotations
 
-from ..domain.access import Principal, require_user
+from ..domain.access import Principal, require_role, require_user
 from ..domain.errors import BadUserInput, Conflict, Forbidden, NotFound
-from ..domain.events import step_events
+from ..domain.events import reports_closed, step_events
 from ..domain.moderation import (
     NOT_YOURS,
     Action,
     RemovalReason,
+    ResponseState,
+    Role,
     Transition,
     check_role,
     removal_reason,
     step,
 )
 from ..domain.responses import ResponseRecord
+from ..storage import response_reports
 from ..storage import response_steps as steps
 from ..storage.db import Sessions, write_transaction
 from ..storage.event_bus import EventBus, publish
+from ..storage.moderation_queue import QueueFilter
 from ..storage.projection import bump_factory_version
 from .responses import Limits, reload, utc_now
 
 MAX_NOTE = 2000
+# The decisions that close a response's open reports from the public.
+CLOSES_REPORTS = (Action.REMOVE, Action.DISMISS_REPORTS)
+# Decisions in one decideResponses call: each is its own transaction, all within one request's
+# time budget.
+MAX_DECISIONS = 50
 
 
 async def decide_response(
@@ -44,7 +53,8 @@ async def decide_response(
     note: str | None = None,
     bus: EventBus | None = None,
 ) -> ResponseRecord:
-    """A moderator approves or removes the version of a response they saw."""
+    """A moderator approves, removes or dismisses the reports of the version of a response they
+    saw. A removal or dismissal closes the response's open reports, by its audit event."""
     principal = _may_attempt(principal, action)
     note = _check_note(note)
     now = utc_now()
@@ -56,6 +66,8 @@ async def decide_response(
             raise _conflict(
                 record, "Another moderator has claimed this response.", claimedUntil=record.claim_expires_at.isoformat()
             )
+        if action is Action.DISMISS_REPORTS and not await response_reports.open_count(session, record.pk):
+            raise _conflict(record, "This response has no open report to dismiss.")
         transition = _step(record, action, principal)
         reason = removal_reason(action, reason)
         if not await steps.move(
@@ -66,10 +78,14 @@ async def decide_response(
             raise _conflict(
                 await steps.record_by_public_id(session, public_id), "Another moderator decided this response first."
             )
-        steps.add_step_event(session, record.pk, transition, principal.user_pk, now, reason=reason, note=note)
+        event = steps.add_step_event(session, record.pk, transition, principal.user_pk, now, reason=reason, note=note)
+        events = step_events(transition, record.pk, record.factory_pk)
+        closed = await response_reports.close_open(session, record.pk, event) if action in CLOSES_REPORTS else 0
+        if closed and action is Action.REMOVE:  # a dismissal's own step event says it
+            events.append(reports_closed(record.pk, record.factory_pk, transition.target))
         if transition.changes_public:
             await bump_factory_version(session, record.factory_pk)
-        await publish(bus, session, step_events(transition, record.pk, record.factory_pk))
+        await publish(bus, session, events)
     return await reload(sessions, public_id)
 
 
@@ -114,6 +130,25 @@ async def claim_response(
     return await reload(sessions, public_id)
 
 
+async def claim_next(
+    sessions: Sessions, principal: Principal | None, queue: QueueFilter, *, limits: Limits, bus: EventBus | None = None
+) -> ResponseRecord | None:
+    """Claim the first response of the queue (in its order, under its filter) that nobody holds,
+    in one statement (`steps.claim_first`): concurrent callers each get a different one. None
+    when none is left. A moderator may hold several claims."""
+    principal = _may_attempt(principal, Action.CLAIM)
+    now = utc_now()
+    async with write_transaction(sessions) as session:
+        claimed = await steps.claim_first(session, queue, user_pk=principal.user_pk, now=now, until=now + limits.claim)
+        if claimed is None:
+            return None
+        pk, public_id, factory_pk = claimed
+        transition = step(Action.CLAIM, ResponseState.SUBMITTED, principal.role)
+        steps.add_step_event(session, pk, transition, principal.user_pk, now)
+        await publish(bus, session, step_events(transition, pk, factory_pk))
+    return await reload(sessions, public_id)
+
+
 async def release_response(
     sessions: Sessions, principal: Principal | None, public_id: str, *, bus: EventBus | None = None
 ) -> ResponseRecord:
@@ -142,6 +177,32 @@ async def add_note(
         steps.add_step_event(session, record.pk, transition, principal.user_pk, utc_now(), note=note)
         await publish(bus, session, step_events(transition, record.pk, record.factory_pk))
     return await reload(sessions, public_id)
+
+
+def check_decisions(principal: Principal | None, count: int) -> None:
+    """Before any of a batch of decisions: the caller is a moderator, the batch not too long."""
+    require_role(principal, Role.MODERATOR)
+    if count > MAX_DECISIONS:
+        raise BadUserInput(f"At most {MAX_DECISIONS} decisions at once.", argument="decisions", max=MAX_DECISIONS)
+
+
+async def dismiss_reports(
+    sessions: Sessions, principal: Principal | None, public_id: str, *, version: int, note: str | None = None,
+    bus: EventBus | None = None,
+) -> ResponseRecord:  # fmt: skip
+    """A moderator keeps an approved response and closes its open reports, on the version they
+    saw (CONFLICT when it has none, or changed since). Its version moves like every decision's;
+    what the public sees does not change. A report that came between the moderator's look and
+    this closes with the others (reports do not move the version: the public would see them)."""
+    return await decide_response(
+        sessions, principal, public_id, action=Action.DISMISS_REPORTS, version=version, note=note, bus=bus
+    )
+
+
+async def current_record(sessions: Sessions, public_id: str) -> ResponseRecord | None:
+    """The response as it is now (for a moderator, who may see every one), if it exists."""
+    async with sessions() as session:
+        return await steps.record_by_public_id(session, public_id)
 
 
 def _may_attempt(principal: Principal | None, action: Action) -> Principal:

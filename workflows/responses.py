@@ -44,6 +44,8 @@ class Limits:
     max_decodes: int = 2
     # Responses one factory may submit in any 24 hours; 0: no quota.
     responses_per_day: int = 20
+    # Reports from the public one client may send in any hour, refused ones included; 0: no cap.
+    reports_per_hour: int = 20
 
 
 QUOTA_WINDOW = timedelta(hours=24)

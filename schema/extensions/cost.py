@@ -7,7 +7,8 @@ The node count is the number of list items its response could hold, counted afte
   (`edges`, `nodes`); `first` comes from a literal, a variable or the variable's default, is 20
   when absent or null, and counts as at most 100 (the connections refuse more themselves);
 - a plain list holds at most `LIST_SIZES["Type.field"]` items, `UNKNOWN_LIST` when the table
-  does not know it; introspection lists are bounded by the schema itself (its number of types,
+  does not know it; a list sized by an argument (`LIST_ARGUMENTS`: `nodes(ids:)`) holds one item
+  per value of that argument, at most its `LIST_SIZES` bound (100 ids); introspection lists are bounded by the schema itself (its number of types,
   the most fields of any type, ...);
 - a list nested in a list counts once per item of its parent: the counts multiply down the tree
   and add up across it. `factories(first: 100)` with `latestAssessment { findings { id } }` is
@@ -45,11 +46,26 @@ A query costs at least 1. `issues` holds every question some country reports pub
 The figures (`LIST_SIZES`, `FIELD_COSTS`, ...) are in `cost_figures.py`; the budgets they are
 held to are `limits.py`'s; the compiled executor
 (`schema/fastpath/executor.py`) counts with the same `measure`, per request.
+
+Points: what an operation costs the client, charged to its budget per hour (`schema/http/budget.py`),
+shown in `rateLimit { cost }`. The same measure, normalised as GitHub does ("Rate limits and node
+limits for the GraphQL API": add up the requests, divide by 100, round to the nearest whole
+number, at least 1):
+
+- a query: `round(requests / 100)`, at least 1, halves rounded up. For a query of connections
+  only this is GitHub's formula exactly (a connection 1 request per 100 nodes of its page, once
+  per object it is resolved on); our counts, facets, searches and reports add their requests
+  (`FIELD_COSTS`) before the division, since they are reads like a page. `factories(first: 100)`
+  and `factories { totalCount }` cost 1; `issues { nonCompliantFactories { totalCount } }`
+  (500 requests) 5; the costliest query the work budget lets run (1,000 requests) 10;
+- a query of nothing but `rateLimit` (and `__typename`): 0, so a client may check its budget freely;
+- a mutation: `MUTATION_POINTS` (10), whatever it selects: its writes cost more than a read, and
+  its selection is bounded by the same work budget as a query's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -63,6 +79,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     get_named_type,
 )
@@ -74,6 +91,7 @@ from .cost_figures import (
     DEFAULT_FIRST,
     FIELD_COSTS,
     FILTERED,
+    LIST_ARGUMENTS,
     LIST_SIZES,
     MAX_FIRST,
     SEARCH_COST,
@@ -96,6 +114,21 @@ class Measure(NamedTuple):
 
 
 NOTHING = Measure(0, 0)
+
+# GitHub's normalisation of requests into points, and the fixed price of a mutation.
+REQUESTS_PER_POINT = 100
+MUTATION_POINTS = 10
+# Root fields that cost nothing: an operation of these alone (with `rateLimit`) is free.
+FREE_ROOT_FIELDS = frozenset({"rateLimit", "__typename"})
+
+
+def points(counted: Measure, operation: OperationType) -> int:
+    """The operation's price in points (the module's docstring): what the client's budget is charged."""
+    if operation is OperationType.MUTATION:
+        return MUTATION_POINTS
+    if counted.cost == 0:
+        return 0  # `rateLimit` alone
+    return max(1, (counted.cost + REQUESTS_PER_POINT // 2) // REQUESTS_PER_POINT)
 
 
 class _Scope(NamedTuple):
@@ -126,7 +159,8 @@ def measure(
     variables: Mapping[str, Any] | None = None,
     list_sizes: Mapping[str, int] | None = None,
 ) -> Measure:
-    """The operation's worst-case nodes and its work cost in requests (at least 1), in one pass.
+    """The operation's worst-case nodes and its work cost in requests (at least 1, but 0 for a
+    query of `rateLimit` alone), in one pass.
 
     `document` must have passed validation (unknown fields and fragments count nothing)."""
     operation = get_operation_ast(document, operation_name)
@@ -137,7 +171,10 @@ def measure(
         return Measure(0, 1)
     sizes = {**introspection_sizes(schema), **LIST_SIZES, **(list_sizes or {})}
     variables = variables if isinstance(variables, Mapping) else {}
-    counted = _Counter(schema, document, operation, variables, sizes).selections(operation.selection_set, root, _Scope())
+    counter = _Counter(schema, document, operation, variables, sizes)
+    counted = counter.selections(operation.selection_set, root, _Scope())
+    if operation.operation is OperationType.QUERY and counter.only_free_roots(operation.selection_set):
+        return Measure(counted.nodes, 0)
     return Measure(counted.nodes, max(counted.cost, 1))
 
 
@@ -176,6 +213,23 @@ class _Counter:
                 total += self.spread(selection.name.value, scope)
         return total
 
+    def only_free_roots(self, selection_set: SelectionSetNode) -> bool:
+        """Whether the root selection asks `rateLimit` and nothing but `FREE_ROOT_FIELDS`."""
+        names = set(self.root_names(selection_set, set()))
+        return "rateLimit" in names and names <= FREE_ROOT_FIELDS
+
+    def root_names(self, selection_set: SelectionSetNode, seen: set[str]) -> Iterator[str]:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection.name.value
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self.root_names(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    yield from self.root_names(fragment.selection_set, seen)
+
     def spread(self, name: str, scope: _Scope) -> Measure:
         key = (name, scope)
         if key not in self.fragment_counts:
@@ -208,12 +262,18 @@ class _Counter:
             # An object (or a scalar), once: its lists are not the connection's, its reads are.
             return Measure(0, own) + self.selections(node.selection_set, get_named_type(output), _Scope(None, scope.scan))
         below = self.selections(node.selection_set, get_named_type(output), _Scope())
-        size = self.list_size(name, node)
+        size = self.list_size(name, node, definition)
         if size is None:
             size = next((s for s in (first, scope.page) if s is not None), UNKNOWN_LIST)
         return Measure(size, own) + below.times(size)
 
-    def list_size(self, name: str, node: FieldNode) -> int | None:
+    def list_size(self, name: str, node: FieldNode, definition: GraphQLField) -> int | None:
+        sized_by = LIST_ARGUMENTS.get(name)
+        if sized_by is not None:
+            values = self.argument(node, definition, sized_by)
+            if values is not None and values is not Undefined:
+                count = len(values) if isinstance(values, list) else 1  # one value is a list of one
+                return min(count, self.sizes.get(name, UNKNOWN_LIST))
         for argument in node.arguments or ():
             bound = self.sizes.get(f"{name}({argument.name.value})")
             if bound is not None and value_from_ast_untyped(argument.value, self.variables) not in (None, Undefined):

@@ -16,6 +16,7 @@ from graphql import (
 )
 
 from ...resolvers.factories import MAX_PAGE
+from ...resolvers.ids import MAX_NODE_IDS
 
 # What a connection returns when `first` is absent or null, and the most it returns.
 DEFAULT_FIRST = 20
@@ -45,7 +46,13 @@ LIST_SIZES: dict[str, int] = {
     "CountryReport.issues": 40,
     "CountryReport.green": 50,
     "IssueTrend.periods": 50,
+    # `nodes(ids:)` refuses more ids than this; with the ids known, one item per id (below).
+    "Query.nodes": MAX_NODE_IDS,
 }
+# Lists that hold one item per value of one of their arguments ("Type.field": argument), at
+# most their bound above. `nodes` costs no request of its own: its ids are read per type by the
+# DataLoaders, one read for all of them (as `node`), so only what is selected on them counts.
+LIST_ARGUMENTS: dict[str, str] = {"Query.nodes": "ids"}
 
 # Requests a name search multiplies the reads of its connection by: it scans every public
 # factory (a LIKE '%...%' uses no index), where the other filters read indexes.

@@ -15,21 +15,25 @@ Without `data` and without a path, it is a request error for `schema.http` (400 
 
 Over the work budget (`max_cost`: `PORTAL_MAX_QUERY_COST`, 1,000), the operation does not run either:
 one error with `extensions = {"code": "QUERY_TOO_COMPLEX", "cost": <requests>, "maxCost": <budget>}`
-(and `nodes`/`maxNodes` too when both are crossed). Issue 13's rate limit can charge the same
-figure: GitHub charges `requests / 100`, at least 1 point, per query. The compiled executor
+(and `nodes`/`maxNodes` too when both are crossed). The compiled executor
 (`schema/fastpath/executor.py`) checks both budgets too, with the same `measure`, per request.
+
+Within both budgets, the operation's points (the same measure, as GitHub normalises it:
+`cost.points`) are charged to the client's budget per hour before it runs (`cost_charge.py`);
+over that budget it does not run either, and is answered 429 RATE_LIMITED.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from ...domain.errors import QUERY_TOO_COMPLEX, TIMEOUT, PortalError
 from .cost import NOTHING, Measure, measure
+from .cost_charge import charge
 
 log = logging.getLogger("transparency_portal.limits")
 
@@ -54,7 +58,7 @@ class NodeBudget(SchemaExtension):
         self.max_cost = max_cost
         self.list_sizes = dict(list_sizes or {})
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         # The server's configured budgets travel on the request context (the schema is global).
         max_nodes = getattr(context.context, "max_query_nodes", None) or self.max_nodes
@@ -71,6 +75,8 @@ class NodeBudget(SchemaExtension):
                 counted = NOTHING
             if over_budget(counted, max_nodes, max_cost):
                 context.result = ExecutionResult(data=None, errors=[too_complex(counted, max_nodes, max_cost)])
+            elif counted is not NOTHING:  # not when it could not be counted: it runs uncharged too
+                await charge(context, counted)
         yield
 
 

@@ -3,7 +3,9 @@
 ASGI middleware in front of strawberry's view (inside the response cache). A request takes this
 path when all of these hold, and otherwise strawberry answers it as always:
 
-- POST with a JSON body, no Authorization header, an Accept the view can answer;
+- POST with a JSON body, or GET with query parameters (not for GraphiQL's page), no
+  Authorization header, an Accept the view can answer; a document named by hash comes resolved
+  (schema/http/persisted.py);
 - its document has a plan (`plan.py`: the envelope; the nodes' selection within the
   public graph's kept types) and strawberry has answered that document once
   without errors: validation, depth, alias and token limits depend on the document alone, so
@@ -39,7 +41,7 @@ from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError, GraphQLSchema
+from graphql import GraphQLError, GraphQLSchema, OperationType
 from graphql.execution.values import get_variable_values
 
 from ...domain.errors import PortalError
@@ -48,10 +50,13 @@ from ...resolvers import factories as factory_reads
 from ...resolvers.issues import catalogue
 from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
-from ..extensions.cost import Measure, measure
+from ..extensions.cost import Measure, measure, points
 from ..extensions.limits import MAX_COST, over_budget
 from ..http.answer_cache import VERSION_STATE
-from ..http.asgi import graphql_request, header_map, read_body
+from ..http.asgi import header_map, read_body
+from ..http.budget import account_of, asks_cost
+from ..http.persisted import requested_operation
+from ..http.rate_limit import client_address
 from ..http.request_log import name_operation
 from ..http.view import JSON, negotiate_media_type
 from ..types.public import PageInfo
@@ -115,15 +120,21 @@ class CompiledExecutor:
         self.mismatches: list[str] = []
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST" or self.arguments is None:
+        method = scope.get("method")
+        if scope["type"] != "http" or scope["path"] != self.path or method not in ("GET", "POST") or self.arguments is None:
             return await self.app(scope, receive, send)
         headers = header_map(scope)
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        media_type = negotiate_media_type(headers.get(b"accept", b"").decode("latin-1"))
-        if b"authorization" in headers or content_type != JSON.encode() or media_type is None:
-            return await self.app(scope, receive, send)
-        body, receive = await read_body(receive, self.max_body_bytes)
-        request = graphql_request(body) if body is not None else None
+        accept = headers.get(b"accept", b"")
+        media_type = negotiate_media_type(accept.decode("latin-1"))
+        if b"authorization" in headers or media_type is None or asks_cost(scope):
+            return await self.app(scope, receive, send)  # `?cost=1` answers carry the client's budget: the view's
+        if (method == "POST" and content_type != JSON.encode()) or (method == "GET" and b"text/html" in accept):
+            return await self.app(scope, receive, send)  # what the view answers (415, uploads; GraphiQL's page)
+        body = None
+        if method == "POST":
+            body, receive = await read_body(receive, self.max_body_bytes)
+        request = requested_operation(scope, body)
         if request is None:
             return await self.app(scope, receive, send)
         query, operation_name, variables = request
@@ -182,8 +193,11 @@ class CompiledExecutor:
             coerced = get_variable_values(self.schema, plan.operation.variable_definitions or (), variables)
             if isinstance(coerced, list):
                 return None
-            if over_budget(self._counted(plan, variables), self.max_query_nodes, self.max_query_cost):
+            counted = self._counted(plan, variables)
+            if over_budget(counted, self.max_query_nodes, self.max_query_cost):
                 return None
+            if not await self._charged(scope, counted):
+                return None  # over the client's points budget: strawberry answers the refusal
             version = scope.get("state", {}).get(VERSION_STATE)
             await self._follow(await self.hot.data_version() if version is None else version)
             request = PageRequest(self.clock(), language, self.marker)
@@ -196,6 +210,16 @@ class CompiledExecutor:
             log.exception("the compiled executor failed; strawberry answers")
             return None
         return request.spliced(orjson.dumps({"data": data}))
+
+    async def _charged(self, scope, counted: Measure) -> bool:
+        """Charges the client (anonymous: its address) what strawberry would charge for the same
+        document (`cost.points` of the same measure), unless the request was charged already
+        (golden mode, or strawberry answered first); False when that is more than it has left."""
+        account = account_of(scope)
+        if account is None:
+            return True
+        charge = await account.charge_for(client_address(scope), points(counted, OperationType.QUERY))
+        return charge is None or not charge.refused
 
     def _counted(self, plan: Plan, variables: dict[str, Any]) -> Measure:
         """The query budget's count, kept per plan and what of the variables moves it."""

@@ -10,6 +10,13 @@ stale answer — and the date in the key means no answer outlives the day it was
 Answers carry an `ETag`; a client that sends it back in `If-None-Match` gets 304 without a body.
 Requests with a bearer token (they may see non-public data), mutations, bodies that are not
 JSON, and answers that are not 200 or that carry errors are never cached.
+
+This module is the one home of `Cache-Control` on /graphql. POST answers kept here say
+`PUBLIC_CACHE_CONTROL` (a browser may keep them briefly; shared caches do not store POST
+answers). GET answers are for shared caches too (a CDN in front of the API): a kept one says
+`public, max-age=N` (PORTAL_PUBLIC_MAX_AGE, `public_max_age`), with the same strong `ETag` and
+`Vary`; a GET answer that is not kept (errors, not 200) says `no-store`, and one to a request with
+`Authorization` says `private, no-store`: a CDN must never hand a signed-in answer to anyone else.
 """
 
 from __future__ import annotations
@@ -19,15 +26,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from urllib.parse import parse_qs
 
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
 from ...storage.hot_reads import HotReads
 from ...domain.labels import negotiate_language
-from .asgi import graphql_request, header_map, if_none_match, read_body
+from .asgi import header_map, if_none_match, read_body
+from .budget import CLIENT_SPECIFIC_STATE, account_of, asks_cost
 from .metrics import CACHE_HITS
+from .persisted import requested_operation
+from .rate_limit import client_address
 from .request_log import name_operation, request_facts
 from .view import negotiate_media_type
 
@@ -40,6 +49,9 @@ VERSION_STATE = "data_version"
 
 # Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
 PUBLIC_CACHE_CONTROL = "public, max-age=30, must-revalidate"
+# GET answers that no shared cache may keep: with errors, or to a signed-in request.
+NO_STORE = b"no-store"
+PRIVATE = b"private, no-store"
 
 
 @lru_cache(maxsize=2048)
@@ -65,8 +77,10 @@ class ResponseCache:
         max_entries: int = 2048,
         max_bytes: int = 32 * 1024 * 1024,
         max_body_bytes: int = 64 * 1024,
+        public_max_age: int = 60,
     ) -> None:
         self.app = app
+        self.get_cache_control = f"public, max-age={public_max_age}".encode()
         self.hot = hot
         self.clock = clock
         self.path = path
@@ -81,12 +95,16 @@ class ResponseCache:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "POST"):
             return await self.app(scope, receive, send)
         headers = header_map(scope)
-        if b"authorization" in headers:
-            return await self.app(scope, receive, send)
-        if scope["method"] == "POST" and not headers.get(b"content-type", b"").startswith(b"application/json"):
-            return await self.app(scope, receive, send)  # the view answers those (415, multipart uploads)
-        if scope["method"] == "GET" and b"text/html" in headers.get(b"accept", b""):
+        get = scope["method"] == "GET"
+        if get and b"text/html" in headers.get(b"accept", b""):
             return await self.app(scope, receive, send)  # GraphiQL
+        if b"authorization" in headers:
+            return await self.app(scope, receive, _cache_control(send, PRIVATE) if get else send)
+        if asks_cost(scope):  # `?cost=1`: the answer shows this client's budget (budget.py)
+            return await self.app(scope, receive, _cache_control(send, PRIVATE) if get else send)
+        if not get and not headers.get(b"content-type", b"").startswith(b"application/json"):
+            return await self.app(scope, receive, send)  # the view answers those (415, multipart uploads)
+        cache_control = self.get_cache_control if get else PUBLIC_CACHE_CONTROL.encode()
 
         body, receive = await read_body(receive, self.max_body_bytes)
         if body is None:
@@ -98,14 +116,23 @@ class ResponseCache:
         # Only cacheable requests are ever stored, so a hit needs no look at the body.
         if entry is not None:
             self.entries.move_to_end(key)
-            status, response_headers, response_body, etag, operation = entry
-            _HITS.inc()
-            name_operation(scope, operation)
+            status, response_headers, response_body, etag, operation, points = entry
+            account = account_of(scope)
+            if account is not None:
+                account.key = client_address(scope)  # anonymous: the address pays (budget.py)
             if etag.decode() in if_none_match(headers.get(b"if-none-match", b"")):
-                return await _send(send, 304, _validators(etag), b"")
-            return await _send(send, status, response_headers, response_body)
+                _HITS.inc()
+                name_operation(scope, operation)
+                return await _send(send, 304, _validators(etag, cache_control), b"")  # free: revalidated
+            # A hit costs what running the query costs; over budget, strawberry answers the refusal.
+            charge = await account.charge_for(account.key, points) if account is not None and points is not None else None
+            if charge is None or not charge.refused:
+                _HITS.inc()
+                name_operation(scope, operation)
+                return await _send(send, status, response_headers, response_body)
+            return await self.app(scope, receive, _cache_control(send, NO_STORE) if get else send)
         if not _cacheable_request(scope, body):
-            return await self.app(scope, receive, send)
+            return await self.app(scope, receive, _cache_control(send, NO_STORE) if get else send)
 
         etag = _etag(key)
         captured: dict = {"headers": [], "body": b""}
@@ -114,14 +141,17 @@ class ResponseCache:
         # they get validators. The view marks them in the request's state before it answers:
         # scanning the body would cost more than the rest.
         def keepable() -> bool:
-            return captured.get("status") == 200 and not scope.get("state", {}).get(ERRORS_MARK)
+            state = scope.get("state", {})
+            return captured.get("status") == 200 and not state.get(ERRORS_MARK) and not state.get(CLIENT_SPECIFIC_STATE)
 
         async def capture(message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["headers"] = list(message.get("headers", []))
                 if keepable():
-                    message = {**message, "headers": _with_validators(captured["headers"], etag)}
+                    message = {**message, "headers": _with_validators(captured["headers"], etag, cache_control)}
+                elif get:
+                    message = {**message, "headers": _replaced(captured["headers"], b"cache-control", NO_STORE)}
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
             await send(message)
@@ -130,24 +160,22 @@ class ResponseCache:
         if keepable():
             replaced = self.entries.pop(key, None)  # two requests may have missed at once
             self.size -= len(replaced[2]) if replaced else 0
-            response_headers = [(k, v) for k, v in _with_validators(captured["headers"], etag) if k.lower() != b"content-length"]
+            response_headers = [
+                (k, v) for k, v in _with_validators(captured["headers"], etag, cache_control) if k.lower() != b"content-length"
+            ]
             response_headers.append((b"content-length", str(len(captured["body"])).encode()))
             facts = request_facts(scope)
-            self.entries[key] = (200, response_headers, captured["body"], etag, facts.operation if facts else None)
+            account = account_of(scope)
+            points = account.points if account is not None else None  # what a hit will be charged
+            self.entries[key] = (200, response_headers, captured["body"], etag, facts.operation if facts else None, points)
             self.size += len(captured["body"])
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 self.size -= len(self.entries.popitem(last=False)[1][2])
 
 
 def _cacheable_request(scope, body: bytes) -> bool:
-    if scope["method"] == "GET":
-        query = parse_qs(scope.get("query_string", b"").decode()).get("query", [""])[0]
-    else:
-        request = graphql_request(body)
-        if request is None:
-            return False
-        query = request[0]
-    return bool(query) and _is_read_only(query)
+    request = requested_operation(scope, body)  # with the document a hash named (http/persisted.py)
+    return request is not None and _is_read_only(request[0])
 
 
 def _key(scope, headers: dict, body: bytes, version: int, today: str) -> tuple:
@@ -175,19 +203,34 @@ def _etag(key: tuple) -> bytes:
     return f'"{digest.hexdigest()[:32]}"'.encode()
 
 
-def _validators(etag: bytes) -> list[tuple[bytes, bytes]]:
+VARY = b"Accept, Accept-Language, Authorization"
+
+
+def _validators(etag: bytes, cache_control: bytes) -> list[tuple[bytes, bytes]]:
     """The headers a 200 and a 304 of the same answer share (RFC 9110 §15.4.5). `Vary` names what
     else the answer depends on: the cache key has them too."""
-    return [
-        (b"etag", etag),
-        (b"cache-control", PUBLIC_CACHE_CONTROL.encode()),
-        (b"vary", b"Accept, Accept-Language, Authorization"),
-    ]
+    return [(b"etag", etag), (b"cache-control", cache_control), (b"vary", VARY)]
 
 
-def _with_validators(headers: list[tuple[bytes, bytes]], etag: bytes) -> list[tuple[bytes, bytes]]:
+def _with_validators(headers: list[tuple[bytes, bytes]], etag: bytes, cache_control: bytes) -> list[tuple[bytes, bytes]]:
     kept = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"cache-control", b"vary")]
-    return [*kept, *_validators(etag)]
+    return [*kept, *_validators(etag, cache_control)]
+
+
+def _replaced(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> list[tuple[bytes, bytes]]:
+    return [*((k, v) for k, v in headers if k.lower() != name), (name, value)]
+
+
+def _cache_control(send, value: bytes):
+    """`send` with the answer's Cache-Control set to `value`, and the same `Vary` as kept answers."""
+
+    async def sending(message) -> None:
+        if message["type"] == "http.response.start":
+            headers = _replaced(message.get("headers", []), b"cache-control", value)
+            message = {**message, "headers": _replaced(headers, b"vary", VARY)}
+        await send(message)
+
+    return sending
 
 
 async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

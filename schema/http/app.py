@@ -15,25 +15,31 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from ...config import Settings, sqlite_path
 from ...storage.db import make_engine, make_sessions
 from ...storage.event_bus import make_event_bus
 from ...storage.hot_reads import HotReads
 from ...storage.objects import open_store
+from ...storage.persisted import ManifestError, load_manifest
 from ...workflows.responses import Limits
 from ...workflows.users import authenticate
 from ..build import schema
 from ..fastpath.executor import CompiledExecutor
+from ..sdl import sdl_text
 from .answer_cache import ResponseCache
 from .headers import CanonicalHeaders
 from .attachments import attachment_endpoint
 from .body_limit import BodyLimit, BodyTimeout
+from .cors import Cors
 from .csv_exports import country_report_csv, factories_csv
 from .endpoint import PortalGraphQL
+from . import graphiql
 from .operations import Probes, Readiness, metrics_endpoint, readiness_checks
-from .rate_limit import RateLimit
+from .persisted import PersistedDocuments
+from .budget import PointsBudget
+from .rate_limit import RateLimit, SharedStore
 from .request_log import RequestLog
 from .upload_guard import UploadGuard
 from .upload_parts import UploadLimits
@@ -52,6 +58,10 @@ def redis_client(url: str):
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, request_lines: bool = False) -> Starlette:
     """`request_lines`: log a line per request (`portal serve` does, unless --no-access-log)."""
+    try:  # checked before anything starts: a server with a bad manifest refuses to start
+        trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents else None
+    except ManifestError as error:
+        raise SystemExit(str(error)) from None
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     bus = make_event_bus(settings.database_url)
@@ -62,15 +72,18 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
         max_file_bytes=settings.max_attachment_bytes,
         claim=timedelta(minutes=settings.claim_minutes),
         max_decodes=settings.max_decodes, responses_per_day=settings.responses_per_day,
+        reports_per_hour=settings.reports_per_hour,
     )
 
     # Readiness asks Redis itself, on a client of its own with short timeouts (the rate limit's
     # client fails open by design, so its errors say nothing to a probe).
     redis = redis_client(settings.redis_url) if settings.redis_url else None
     readiness = Readiness(readiness_checks(engine, store, redis, bus))
+    # The request limit and the points budget keep their counters in one store (Redis or memory).
+    budgets = SharedStore(settings.redis_url) if settings.rate_limit or settings.rate_limit_points else None
 
     async def sdl(_request: Request) -> PlainTextResponse:
-        return PlainTextResponse(schema.as_str() + "\n")
+        return PlainTextResponse(sdl_text(schema))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
@@ -86,26 +99,30 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
         if redis is not None:
             await redis.aclose()
         await store.close()
+        if budgets is not None:
+            await budgets.close()
         hot.close()
         await engine.dispose()
 
+    graphql = PortalGraphQL(
+        schema, sessions, store, limits, clock, settings.max_query_nodes, settings.production, settings.public_url,
+        max_query_cost=settings.max_query_cost, request_seconds=settings.request_seconds, bus=bus,
+        allowed_origins=settings.cors_origins,
+    )  # fmt: skip
     app = Starlette(
         routes=[
-            Route(
-                "/graphql",
-                PortalGraphQL(
-                    schema, sessions, store, limits, clock, settings.max_query_nodes, settings.production, settings.public_url,
-                    max_query_cost=settings.max_query_cost, request_seconds=settings.request_seconds, bus=bus,
-                ),
-                # Every method reaches the view, which answers those it does not serve with a
-                # JSON 405 (Starlette's router would answer in plain text).
-                methods=HTTP_METHODS,
-            ),
+            # Every method reaches the view, which answers those it does not serve with a JSON 405
+            # (Starlette's router would answer in plain text).
+            Route("/graphql", graphql, methods=HTTP_METHODS),
+            # Subscriptions (graphql-transport-ws), for moderators (http/subscriptions.py).
+            WebSocketRoute("/graphql", graphql),
             Route("/attachments/{id}", attachment_endpoint(sessions, store, clock)),
             Route("/metrics", metrics_endpoint(sessions, clock)),
             Route("/schema.graphql", sdl),
             Route("/export/factories.csv", factories_csv(sessions, clock)),
             Route("/export/country-report.csv", country_report_csv(sessions, clock)),
+            # GraphiQL's scripts and styles (production has no GraphiQL).
+            *([] if settings.production else [Route(graphiql.PREFIX + "{path:path}", graphiql.asset, methods=["GET"])]),
         ],
         # The layers a request passes, outermost first (each module of schema/http/ says what it
         # refuses): the cheapest refusals come before anything that reads the database.
@@ -113,15 +130,32 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
             Middleware(CanonicalHeaders),
             # Around everything else: every answer, refusals included, is counted and logged.
             Middleware(RequestLog, lines=request_lines),
+            # Preflights are answered before any limit, and every answer from here in, refusals
+            # included, carries the CORS headers a page needs to read it.
+            Middleware(Cors, origins=settings.cors_origins, public_url=settings.public_url),
             # Probes answer before any limit or cache, and read nothing of the request.
             Middleware(Probes, readiness=readiness),
             Middleware(BodyTimeout, idle=settings.body_idle_seconds, total=settings.body_total_seconds),
             Middleware(
                 RateLimit, requests_per_minute=settings.rate_limit, authenticate=functools.partial(authenticate, sessions),
-                redis_url=settings.redis_url,
+                store=budgets,
+            ),
+            # Each request's account with its client's points (charged within, where its cost is
+            # counted), told in headers added around every answer, cached or not.
+            *([Middleware(PointsBudget, points_per_hour=settings.rate_limit_points, store=budgets)] if settings.rate_limit_points else []),
+            # A document named by hash is resolved once, here, for every layer after it (and the
+            # trusted-documents mode refuses what it does not list).
+            Middleware(
+                PersistedDocuments, schema=schema._schema, hot=hot, sessions=sessions, clock=clock,
+                authenticate=functools.partial(authenticate, sessions), trusted=trusted,
+                max_document_bytes=settings.max_body_bytes, max_documents=settings.persisted_max_documents,
+                max_bytes=settings.persisted_max_mb * 1024 * 1024,
             ),
             # Before the body limit: a hit is answered without another copy of the body.
-            Middleware(ResponseCache, hot=hot, clock=clock, max_body_bytes=min(64 * 1024, settings.max_body_bytes)),
+            Middleware(
+                ResponseCache, hot=hot, clock=clock, max_body_bytes=min(64 * 1024, settings.max_body_bytes),
+                public_max_age=settings.public_max_age,
+            ),
             Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes),
             Middleware(
                 CompiledExecutor,

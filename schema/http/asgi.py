@@ -43,7 +43,12 @@ def if_none_match(value: bytes | str) -> list[str]:
 
 def bearer_token(scope) -> str | None:
     """The token of `Authorization: Bearer <token>`, if the request has one."""
-    scheme, _, token = header_map(scope).get(b"authorization", b"").decode("latin-1").partition(" ")
+    return parse_bearer(header_map(scope).get(b"authorization", b"").decode("latin-1"))
+
+
+def parse_bearer(authorization: str) -> str | None:
+    """The token of an Authorization value `Bearer <token>`; None for anything else."""
+    scheme, _, token = authorization.partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
 
@@ -106,12 +111,19 @@ async def send_json_error(
 ) -> None:
     """A response in the shape of a GraphQL error, for requests refused before GraphQL sees them,
     in the media type the view would have used (http/view.py). The connection is closed after
-    it: the client may still be sending a body nobody reads."""
+    it: the client may still be sending a body nobody reads. A WebSocket upgrade gets the same
+    answer where the server can send one (the ASGI "websocket.http.response" extension, which
+    uvicorn has), else the handshake is refused (403)."""
     media_type = negotiate_media_type(header_map(scope).get(b"accept", b"").decode("latin-1")) or JSON
     body = json.dumps({"errors": [{"message": message, "extensions": extensions}]}).encode()
+    prefix = ""
+    if scope["type"] == "websocket":
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            return await send({"type": "websocket.close", "code": 1008})
+        prefix = "websocket."
     await send(
         {
-            "type": "http.response.start",
+            "type": prefix + "http.response.start",
             "status": status,
             "headers": [
                 (b"content-type", media_type.encode()),
@@ -121,19 +133,20 @@ async def send_json_error(
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": prefix + "http.response.body", "body": body})
 
 
-def graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:
+def graphql_request(body: bytes, document: str | None = None) -> tuple[str, str | None, dict[str, Any]] | None:
     """(query, operationName, variables) of a JSON request body in the shape GraphQL over HTTP
-    gives it, or None for anything else (the view answers that with its error)."""
+    gives it, or None for anything else (the view answers that with its error). `document`: the
+    one the persisted-documents layer resolved (http/persisted.py), in place of `query`."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
     if not isinstance(payload, dict):
         return None
-    query, name, variables = payload.get("query"), payload.get("operationName"), payload.get("variables")
+    query, name, variables = document or payload.get("query"), payload.get("operationName"), payload.get("variables")
     if not isinstance(query, str) or not isinstance(name, (str, type(None))):
         return None
     if not all(isinstance(payload.get(k), (dict, type(None))) for k in ("variables", "extensions")):

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import orjson
 import strawberry
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types import ExecutionResult
 
 from ...domain.labels import negotiate_language
+from ...domain.responses import may_see_moderation
 from ...resolvers.heavy import request_slots
 from ...storage.db import Sessions
 from ...storage.event_bus import EventBus
@@ -24,7 +26,11 @@ from ..extensions.errors import with_codes
 from ..extensions.limits import MAX_COST, timed_out
 from .answer_cache import ERRORS_MARK
 from .asgi import bearer_token
+from .budget import account_of, asks_cost
+from .graphiql import page as graphiql_page
+from .rate_limit import client_key
 from .request_log import name_operation, request_facts
+from .subscriptions import INIT_WAIT, MAX_OPERATIONS, PROTOCOLS, SubscriptionsOnly, TextFrames, connection_token
 from .view import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
 
 log = logging.getLogger("transparency_portal.app")
@@ -32,7 +38,11 @@ log = logging.getLogger("transparency_portal.app")
 
 class PortalGraphQL(GraphQLOverHTTP):
     """The /graphql endpoint: media types and status codes per GraphQL over HTTP (http/view.py),
-    errors with codes (extensions/errors.py)."""
+    errors with codes (extensions/errors.py); subscriptions over WebSocket for moderators
+    (http/subscriptions.py)."""
+
+    websocket_adapter_class = TextFrames
+    graphql_transport_ws_handler_class = SubscriptionsOnly
 
     def __init__(
         self,
@@ -48,8 +58,15 @@ class PortalGraphQL(GraphQLOverHTTP):
         max_query_cost: int = MAX_COST,
         request_seconds: float = 10.0,
         bus: EventBus | None = None,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
+        super().__init__(
+            schema, graphql_ide="graphiql", multipart_uploads_enabled=True, subscription_protocols=PROTOCOLS,
+            connection_init_wait_timeout=INIT_WAIT, max_subscriptions_per_connection=MAX_OPERATIONS,
+            # Pages of these origins may open the WebSocket (a browser's cross-origin handshake is
+            # refused otherwise); clients that are not browsers send no Origin.
+            allowed_origins=allowed_origins,
+        )  # fmt: skip
         self.sessions = sessions
         self.store = store
         self.limits = limits
@@ -63,12 +80,18 @@ class PortalGraphQL(GraphQLOverHTTP):
         if production:
             self.graphql_ide = None
 
+    @property
+    def graphql_ide_html(self) -> str:
+        # Strawberry's page, with its scripts from this server (http/graphiql/), not a CDN.
+        return graphiql_page()
+
     async def get_context(self, request, response) -> Context:
         context = build_context(
             self.sessions,
             self.clock,
             language=negotiate_language(request.headers.get("accept-language")),
-            principal=await authenticate(self.sessions, bearer_token(request.scope)),
+            principal=await authenticate(self.sessions, token := bearer_token(request.scope)),
+            token=token,
             store=self.store,
             limits=self.limits,
             bus=self.bus,
@@ -84,7 +107,21 @@ class PortalGraphQL(GraphQLOverHTTP):
         if facts is not None:  # the id the client sent or was sent (X-Request-Id), for its errors too
             context.request_id = facts.request_id
         request.state.portal_context = context
+        account = account_of(request.scope)
+        if account is not None:  # who pays for the operation (budget.py): a token only when valid
+            account.key = client_key(request.scope, context.principal is not None)
         return context
+
+    async def on_ws_connect(self, context: Context):
+        """connection_init: moderators only (its payload's token, else the upgrade request's);
+        anyone else is closed with 4403 and runs nothing."""
+        token = connection_token(context.connection_params)
+        if token is not None:
+            context.token = token
+            context.principal = await authenticate(self.sessions, token)
+        if not may_see_moderation(context.principal):
+            raise ConnectionRejectionError()
+        return await super().on_ws_connect(context)
 
     async def execute_single(self, *, sub_response, context, **kwargs):
         # A time budget per operation, from parsing to its answer: past it the operation is
@@ -121,4 +158,9 @@ class PortalGraphQL(GraphQLOverHTTP):
                 executed=getattr(context, "executed", False),
                 request_id=getattr(context, "request_id", None),
             )
-        return await super().process_result(request, result)
+        response_data = await super().process_result(request, result)
+        if asks_cost(request.scope):  # `/graphql?cost=1`: this client's budget, as `rateLimit` gives it
+            account = account_of(request.scope)
+            charge = await account.current() if account is not None else None
+            response_data["extensions"] = {**response_data.get("extensions", {}), "cost": charge and charge.as_object()}
+        return response_data

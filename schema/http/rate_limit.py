@@ -38,9 +38,13 @@ minute. The valid-token memory holds at most `MAX_VALID_TOKENS` hashes, least re
 A restart of Redis (it needs no persistence for this) or, without Redis, of the process forgets
 the budgets: at worst every client starts a fresh minute.
 
+The points budget per hour (budget.py) keeps its counters in the same store (`SharedStore`: one
+pool, one failure state) and charges the same clients (`client_key`); this per-minute limit stays
+in front of it as the guard against bursts, refused requests included.
+
 Redis unreachable (down, refused, slower than `STORE_TIMEOUT`): the request is let through
-unlimited, counted in `portal_rate_limit_store_errors`, and a warning is logged at most every
-`WARN_EVERY` seconds. After a failure the store is left alone for `STORE_RETRY` seconds (requests
+unlimited (by this limit and the points budget), counted once in `portal_rate_limit_store_errors`,
+and a warning is logged at most every `WARN_EVERY` seconds. After a failure the store is left alone for `STORE_RETRY` seconds (requests
 pass, counted), so a Redis that does not answer at all costs one short timeout a second, not one
 per request; then it is tried again, and limiting resumes by itself once it answers (the client
 reconnects on the next command and reloads its scripts into a restarted Redis). We fail open on
@@ -60,6 +64,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import redis.asyncio
 from limits import RateLimitItem, RateLimitItemPerMinute
@@ -88,6 +93,13 @@ WARN_EVERY = 60.0
 KEY_PREFIX = "portal-rate-limit"
 
 log = logging.getLogger("transparency_portal.rate_limit")
+
+T = TypeVar("T")
+# What `SharedStore.guarded` returns when the store did not answer (or is being left alone).
+UNAVAILABLE: Any = object()
+# Set in the request's state once its pass through a failing store is counted: a request is
+# counted once in portal_rate_limit_store_errors, however many budgets it meets.
+STORE_FAILED_STATE = "rate_limit_store_failed"
 
 
 class Budgets:
@@ -121,9 +133,67 @@ def redis_storage(redis_url: str) -> tuple[Storage, redis.asyncio.ConnectionPool
     return storage, pool
 
 
+class SharedStore:
+    """Where every budget of one application lives (Redis with `redis_url`, else this process's
+    memory), and the guard that lets requests through while Redis does not answer: the request
+    limit here and the points budget (budget.py) share one pool, one failure state, one warning."""
+
+    def __init__(self, redis_url: str = "") -> None:
+        self.pool: redis.asyncio.ConnectionPool | None = None
+        if redis_url:
+            self.storage, self.pool = redis_storage(redis_url)
+        else:
+            self.storage = MemoryStorage()
+        self.skipped_until = 0.0
+        self.next_warning = 0.0
+        self.failing = False
+
+    async def guarded(self, scope, operation: Callable[[], Awaitable[T]]) -> T:
+        """`operation()`'s result, or UNAVAILABLE when the store fails or is being left alone
+        (the request is then counted in portal_rate_limit_store_errors, once)."""
+        now = time.monotonic()
+        if now < self.skipped_until:
+            _count_store_failure(scope)
+            return UNAVAILABLE
+        try:
+            result = await operation()
+        except StorageError as error:
+            _count_store_failure(scope)
+            self._failed(error, now)
+            return UNAVAILABLE
+        if self.failing:
+            self.failing = False
+            log.warning("Rate-limit store answers again: requests are limited again.")
+        return result
+
+    def _failed(self, error: StorageError, now: float) -> None:
+        self.failing = True
+        self.skipped_until = now + STORE_RETRY
+        if now >= self.next_warning:
+            self.next_warning = now + WARN_EVERY
+            log.warning(
+                "Rate-limit store unreachable (%s): requests pass unlimited until it answers "
+                "(counted in portal_rate_limit_store_errors; this warning repeats at most every %d s).",
+                error.storage_error,
+                WARN_EVERY,
+            )
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.aclose()
+
+
+def _count_store_failure(scope) -> None:
+    state = scope.setdefault("state", {})
+    if not state.get(STORE_FAILED_STATE):
+        state[STORE_FAILED_STATE] = True
+        metrics.RATE_LIMIT_STORE_ERRORS.inc()
+
+
 class RateLimit:
     """ASGI middleware. `requests_per_minute`: per client; 0 turns the limit off. `redis_url`:
-    share the budgets through that Redis; empty keeps them in this process."""
+    share the budgets through that Redis; empty keeps them in this process. `store`: the
+    application's `SharedStore` (then `redis_url` is not read, and the application closes it)."""
 
     def __init__(
         self,
@@ -133,32 +203,31 @@ class RateLimit:
         authenticate: Callable[[str], Awaitable[object | None]],
         redis_url: str = "",
         exempt: Iterable[str] = EXEMPT,
+        store: SharedStore | None = None,
     ) -> None:
         self.app = app
         self.requests_per_minute = requests_per_minute
         self.exempt = frozenset(exempt)
         self.authenticate = authenticate
-        self.pool: redis.asyncio.ConnectionPool | None = None
+        self.store: SharedStore | None = None
+        self.owns_store = False
         self.budgets: Budgets | None = None
         if requests_per_minute > 0:
-            if redis_url:
-                storage, self.pool = redis_storage(redis_url)
-            else:
-                storage = MemoryStorage()
-            self.budgets = Budgets(RateLimitItemPerMinute(requests_per_minute), storage)
+            self.owns_store = store is None
+            self.store = store if store is not None else SharedStore(redis_url)
+            self.budgets = Budgets(RateLimitItemPerMinute(requests_per_minute), self.store.storage)
         # Hashes of tokens found valid -> when (monotonic); least recent first.
         self.valid: OrderedDict[str, float] = OrderedDict()
-        self.store_skipped_until = 0.0
-        self.next_warning = 0.0
-        self.store_failing = False
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "lifespan" and self.pool is not None:
+        if scope["type"] == "lifespan" and self.owns_store and self.store.pool is not None:
             return await self.app(scope, self._closing_pool_on_shutdown(receive), send)
-        if scope["type"] != "http" or self.budgets is None or scope.get("path") in self.exempt:
+        # A WebSocket upgrade is one request of its client (refused like any other; the messages
+        # it then carries are subscriptions of a moderator, http/subscriptions.py, not counted).
+        if scope["type"] not in ("http", "websocket") or self.budgets is None or scope.get("path") in self.exempt:
             return await self.app(scope, receive, send)
-        wait = await self._admit_unless_store_fails(scope)
-        if wait is None:
+        wait = await self.store.guarded(scope, lambda: self._admit(scope))
+        if wait is None or wait is UNAVAILABLE:  # fail open: see the module's docstring
             return await self.app(scope, receive, send)
         metrics.RATE_LIMITED.inc()
         retry_after = max(1, math.ceil(wait))
@@ -171,40 +240,12 @@ class RateLimit:
             [(b"retry-after", str(retry_after).encode())],
         )
 
-    async def _admit_unless_store_fails(self, scope) -> float | None:
-        now = time.monotonic()
-        if now < self.store_skipped_until:
-            metrics.RATE_LIMIT_STORE_ERRORS.inc()
-            return None
-        try:
-            wait = await self._admit(scope)
-        except StorageError as error:
-            metrics.RATE_LIMIT_STORE_ERRORS.inc()
-            self._store_failed(error, now)
-            return None
-        if self.store_failing:
-            self.store_failing = False
-            log.warning("Rate-limit store answers again: requests are limited again.")
-        return wait
-
-    def _store_failed(self, error: StorageError, now: float) -> None:
-        self.store_failing = True
-        self.store_skipped_until = now + STORE_RETRY
-        if now >= self.next_warning:
-            self.next_warning = now + WARN_EVERY
-            log.warning(
-                "Rate-limit store unreachable (%s): requests pass unlimited until it answers "
-                "(counted in portal_rate_limit_store_errors; this warning repeats at most every %d s).",
-                error.storage_error,
-                WARN_EVERY,
-            )
-
     async def _admit(self, scope) -> float | None:
         address = client_address(scope)
         token = bearer_token(scope)
         if token is None:
             return await self.budgets.take(address)
-        key = "token:" + hashlib.sha256(token.encode()).hexdigest()
+        key = token_key(token)
         if not self._known_valid(key):
             wait = await self.budgets.take(address)
             if wait is not None or await self.authenticate(token) is None:
@@ -230,7 +271,7 @@ class RateLimit:
         async def receive_then_close():
             message = await receive()
             if message["type"] == "lifespan.shutdown":
-                await self.pool.aclose()
+                await self.store.close()
             return message
 
         return receive_then_close
@@ -239,3 +280,15 @@ class RateLimit:
 def client_address(scope) -> str:
     client = scope.get("client")
     return "address:" + (client[0] if client else "unknown")
+
+
+def token_key(token: str) -> str:
+    """A token's budget key: a hash of it, never the token itself."""
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def client_key(scope, token_is_valid: bool) -> str:
+    """The client a request is charged to, once its token has been checked: a valid token is a
+    client of its own, anything else (no token, an unknown, revoked or malformed one) its address."""
+    token = bearer_token(scope)
+    return token_key(token) if token_is_valid and token is not None else client_address(scope)

@@ -53,6 +53,10 @@ class RequestFacts:
     operation: str | None = None
     # The answer is a GraphQL result with errors (set by the view, schema/http/endpoint.py).
     graphql_errors: bool = False
+    # The GraphQL document to run, once the persisted-documents layer (schema/http/persisted.py)
+    # resolved it from a hash (or checked the text against the trusted list): the answer cache,
+    # the fast path and the view run this one instead of looking for `query` in the request.
+    document: str | None = None
 
 
 def request_facts(scope) -> RequestFacts | None:
@@ -64,6 +68,12 @@ def name_operation(scope, name: str | None) -> None:
     facts = request_facts(scope)
     if facts is not None and name:
         facts.operation = name if _NAME.fullmatch(name) else "(not a name)"
+
+
+def resolved_document(scope) -> str | None:
+    """The document the persisted-documents layer resolved for this request, if it did."""
+    facts = request_facts(scope)
+    return facts.document if facts is not None else None
 
 
 def request_id(scope) -> str | None:

@@ -37,6 +37,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from ...domain.errors import BAD_USER_INPUT
+from .request_log import resolved_document
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -150,6 +151,12 @@ class GraphQLOverHTTP(GraphQL):
                 )
         return await super().run(request, context, root_value)
 
+    def should_render_graphql_ide(self, request) -> bool:
+        # Strawberry shows GraphiQL for a GET without `query` that accepts */*: a GET that names
+        # its document by hash (http/persisted.py) is a GraphQL request all the same.
+        named = any(request.query_params.get(key) is not None for key in ("extensions", "documentId", "doc_id"))
+        return not named and super().should_render_graphql_ide(request)
+
     async def get_sub_response(self, request: Request) -> Response:
         sub_response = await super().get_sub_response(request)
         sub_response.media_type = negotiate_media_type(request.headers.get("accept")) or JSON
@@ -183,6 +190,9 @@ class GraphQLOverHTTP(GraphQL):
         return operations
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        document = resolved_document(request.scope)
+        if document is not None:
+            request_data.query = document  # named by hash, resolved by http/persisted.py
         try:
             return await super().execute_single(
                 request=request,

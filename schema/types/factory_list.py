@@ -21,30 +21,56 @@ from ...storage.public_pages import OrderField
 from ..context import Info
 from ...domain.labels import label
 from .public import Factory, PageInfo
-from .vocabulary import ComplianceStatus, FactoryType, Lang, Modality
+from .vocabulary import ComplianceStatus, FactoryType, Lang, Modality, described_enum
 
-FactoryOrderField = strawberry.enum(OrderField, name="FactoryOrderField")
+FactoryOrderField = described_enum(
+    OrderField,
+    name="FactoryOrderField",
+    description="What the factory list is sorted by; factories that tie keep a fixed order among themselves.",
+    values={
+        "NAME": "The name, ignoring case and accents.",
+        "LATEST_ASSESSMENT": "The date of the latest published assessment.",
+        "NON_COMPLIANCES": "`nonComplianceCount`.",
+    },
+)
 
 
-@strawberry.enum
+@strawberry.enum(description="The direction of a sort.")
 class OrderDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Ascending: A to Z, oldest first, fewest first.")
+    DESC = strawberry.enum_value("DESC", description="Descending: Z to A, newest first, most first.")
 
 
 # "Input" in the Python names only: storage.public_filter has the FactoryFilter the reads take.
-@strawberry.input(name="FactoryFilter", description="Every field narrows the list; a list field matches any of its values.")
+@strawberry.input(
+    name="FactoryFilter",
+    description="Which factories to list. Every field given narrows the list (they combine with AND); a list field "
+    "matches any of its values (OR). A field left out or null does not filter.",
+)
 class FactoryFilterInput:
-    country: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")
-    factory_type: list[FactoryType] | None = None
-    compliance: list[ComplianceStatus] | None = None
-    non_compliant_on: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="ComplianceIssue ids: factories non-compliant on any of them."
+    country: list[str] | None = strawberry.field(
+        default=None, description="ISO 3166-1 alpha-2 country codes (any case); BAD_USER_INPUT for anything else."
     )
-    modality: list[Modality] | None = strawberry.field(default=None, description="Of the latest assessment.")
-    search: str | None = strawberry.field(default=None, description="Part of the name; case and accents ignored.")
-    assessed_since: date | None = strawberry.field(default=None, description="Latest assessment on or after.")
-    refusals_highlighted: bool | None = None
+    factory_type: list[FactoryType] | None = strawberry.field(default=None, description="What the factory makes.")
+    compliance: list[ComplianceStatus] | None = strawberry.field(
+        default=None, description="GREEN or NON_COMPLIANT, by the latest published assessment."
+    )
+    non_compliant_on: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="ComplianceIssue ids: factories whose latest published assessment found any of them NON_COMPLIANT.",
+    )
+    modality: list[Modality] | None = strawberry.field(default=None, description="How the latest published assessment was done.")
+    search: str | None = strawberry.field(
+        default=None,
+        description="Part of the name, at most 200 characters (BAD_USER_INPUT beyond); case and accents ignored. "
+        "It scans every public factory, so it costs more of the query budget (see `QUERY_TOO_COMPLEX`).",
+    )
+    assessed_since: date | None = strawberry.field(
+        default=None, description="Factories whose latest published assessment is dated on or after this day (YYYY-MM-DD)."
+    )
+    refusals_highlighted: bool | None = strawberry.field(
+        default=None, description="true: only factories with highlighted refusals; false: only those without."
+    )
 
     def spec(self) -> FilterSpec:
         return factory_filter(
@@ -59,25 +85,27 @@ class FactoryFilterInput:
         )
 
 
-@strawberry.input(name="FactoryOrder")
+@strawberry.input(name="FactoryOrder", description="The order of a factory list.")
 class FactoryOrderInput:
-    field: FactoryOrderField = OrderField.NAME
-    direction: OrderDirection = OrderDirection.ASC
+    field: FactoryOrderField = strawberry.field(default=OrderField.NAME, description="What to sort by. Default: NAME.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="Default: ASC.")
 
     def spec(self) -> OrderSpec:
         return OrderSpec(field=OrderField(self.field), descending=self.direction is OrderDirection.DESC)
 
 
-@strawberry.type
+@strawberry.type(description="One factory of a page, with its cursor.")
 class FactoryEdge:
-    cursor: str
-    node: Factory
+    cursor: str = strawberry.field(description="Where this factory lies in the list: pass it as `after` for the factories that follow.")
+    node: Factory = strawberry.field(description="The factory.")
 
 
-@strawberry.type
+@strawberry.type(description="One option of a filter, and how many factories it would give.")
 class FacetCount:
-    value: str
-    count: int
+    value: str = strawberry.field(
+        description="The option as the filter takes it: a country code, an enum value, or a ComplianceIssue id."
+    )
+    count: int = strawberry.field(description="How many public factories this option would give, with the other filters applied.")
     label: str = strawberry.field(description="The value in words (country name, issue title, label).")
 
 
@@ -98,41 +126,45 @@ class FactoryFacets:
             return [FacetCount(value=to_global("ComplianceIssue", v), count=c, label=titles.get(v, v)) for v, c in counts]
         return [FacetCount(value=v, count=c, label=label(v, language)) for v, c in counts]
 
-    @strawberry.field
+    @strawberry.field(description="Per country (values are country codes; labels the countries' English names).")
     async def country(self, info: Info) -> list[FacetCount]:
         return await self._counts(info, Facet.COUNTRY, None)
 
-    @strawberry.field
+    @strawberry.field(description="Per factory type.")
     async def factory_type(self, info: Info, lang: Lang = None) -> list[FacetCount]:
         return await self._counts(info, Facet.FACTORY_TYPE, lang)
 
-    @strawberry.field
+    @strawberry.field(description="Per compliance status.")
     async def compliance(self, info: Info, lang: Lang = None) -> list[FacetCount]:
         return await self._counts(info, Facet.COMPLIANCE, lang)
 
-    @strawberry.field
+    @strawberry.field(description="Per modality of the latest published assessment.")
     async def modality(self, info: Info, lang: Lang = None) -> list[FacetCount]:
         return await self._counts(info, Facet.MODALITY, lang)
 
-    @strawberry.field(description="Values are ComplianceIssue ids, for `nonCompliantOn`.")
+    @strawberry.field(
+        description="Per issue found non-compliant: values are ComplianceIssue ids, for `nonCompliantOn`; labels their titles."
+    )
     async def issue(self, info: Info, lang: Lang = None) -> list[FacetCount]:
         return await self._counts(info, Facet.ISSUE, lang)
 
 
-@strawberry.type(description="A page of public factories, by keyset: cursors stay valid as data changes.")
+@strawberry.type(
+    description="A page of public factories (a Relay cursor connection), by keyset: a cursor stays valid as data changes."
+)
 class FactoryConnection:
     page: strawberry.Private[Page]
     filter: strawberry.Private[FilterSpec]
 
-    @strawberry.field
+    @strawberry.field(description="The page's factories with their cursors, in the list's order.")
     def edges(self) -> list[FactoryEdge]:
         return [FactoryEdge(cursor=self.page.cursor(item), node=Factory.of(item.factory)) for item in self.page.items]
 
-    @strawberry.field
+    @strawberry.field(description="The page's factories, as in `edges` without cursors.")
     def nodes(self) -> list[Factory]:
         return [Factory.of(item.factory) for item in self.page.items]
 
-    @strawberry.field
+    @strawberry.field(description="Whether more pages follow, and the cursors to get them.")
     def page_info(self) -> PageInfo:
         cursors = [self.page.cursor(item) for item in self.page.items]
         return PageInfo.of(cursors, has_next=self.page.has_next, has_previous=self.page.has_previous)
@@ -141,7 +173,7 @@ class FactoryConnection:
     async def total_count(self, info: Info) -> int:
         return await factory_reads.factory_count(info.context.sessions, info.context.loaders, self.filter)
 
-    @strawberry.field(description="Counts beside the filter options.")
+    @strawberry.field(description="How many factories each option of a filter would give, to show beside the filter's options.")
     def facets(self) -> FactoryFacets:
         return FactoryFacets(filter=self.filter)
 

@@ -25,12 +25,16 @@ if TYPE_CHECKING:
 LazyResponse = Annotated["Response", strawberry.lazy("transparency_portal.schema.types.responses")]
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a connection lies in the whole list (Relay's cursor connections).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="True when more items follow: pass `endCursor` as `after` to get them.")
+    has_previous_page: bool = strawberry.field(
+        description="True when the page was asked for with `after` (items come before it); paging runs forward only."
+    )
+    start_cursor: str | None = strawberry.field(description="The cursor of the page's first item; null for an empty page.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, for the next page's `after`; null for an empty page."
+    )
 
     @classmethod
     def of(cls, cursors: list[str], *, has_next: bool, has_previous: bool) -> PageInfo:
@@ -46,11 +50,11 @@ class PageInfo:
 class Correction:
     correction: strawberry.Private[PublicCorrection]
 
-    @strawberry.field
+    @strawberry.field(description="Why the finding was corrected, as the programme recorded it.")
     def reason(self) -> str:
         return self.correction.reason
 
-    @strawberry.field
+    @strawberry.field(description="The day of the correction (a calendar date, YYYY-MM-DD).")
     def corrected_on(self) -> date:
         return self.correction.corrected_on
 
@@ -59,29 +63,34 @@ class Correction:
         return self.correction.previous_status
 
 
-@strawberry.type(description="The answer of a factory's current assessment to one publicly reported issue.")
+@strawberry.type(
+    description="The answer of a factory's latest published assessment to one publicly reported issue of its country."
+)
 class Finding(relay.Node):
     finding_id: relay.NodeID[str]
     finding: strawberry.Private[PublicFinding]
 
-    @strawberry.field
+    @strawberry.field(description="The publicly reported issue (compliance question) this finding answers.")
     async def issue(self, info: Info) -> ComplianceIssue:
         question = await info.context.loaders.question.load(self.finding.question_id)
         return ComplianceIssue.of(question)
 
-    @strawberry.field
+    @strawberry.field(description="What the assessment found, with any correction applied.")
     def status(self) -> FindingStatus:
         return self.finding.status
 
-    @strawberry.field
+    @strawberry.field(description="`status` in words, in the language asked for.")
     def status_label(self, info: Info, lang: Lang = None) -> str:
         return label(self.finding.status.value, info.context.language_for(lang))
 
-    @strawberry.field
+    @strawberry.field(description="The latest correction of this finding; null when it was never corrected.")
     def correction(self) -> Correction | None:
         return Correction(correction=self.finding.correction) if self.finding.correction else None
 
-    @strawberry.field(description="The factory's approved responses to this finding.")
+    @strawberry.field(
+        description="The factory's approved responses to this finding, while its assessment is the latest published one; "
+        "oldest first."
+    )
     async def responses(self, info: Info) -> list[LazyResponse]:
         from .responses import Response
 
@@ -95,16 +104,20 @@ class Finding(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        keys = [node_id.partition("/")[::2] for node_id in node_ids]  # (assessment, question)
+        # load_many: one read for every id (awaiting `load` in turn would read once per id).
+        factories = await info.context.loaders.factory_by_assessment.load_many([a for a, _ in keys])
         nodes = []
-        for node_id in node_ids:
-            assessment_id, _, question_id = node_id.partition("/")
-            factory = await info.context.loaders.factory_by_assessment.load(assessment_id)
+        for (_, question_id), factory in zip(keys, factories):
             found = [f for f in factory.latest.findings if f.question_id == question_id] if factory else []
             nodes.append(cls.of(factory.latest, found[0]) if found else None)
         return nodes
 
 
-@strawberry.type(description="A factory's most recent published assessment: the only one the public sees.")
+@strawberry.type(
+    description="A factory's most recent published assessment: the only one the public sees. Older ones, drafts and "
+    "reports not yet published (or embargoed until their publication day) are never shown."
+)
 class Assessment(relay.Node):
     assessment_id: relay.NodeID[str]
     factory_view: strawberry.Private[PublicFactory]
@@ -113,19 +126,22 @@ class Assessment(relay.Node):
     def assessment(self) -> PublicAssessment:
         return self.factory_view.latest
 
-    @strawberry.field
+    @strawberry.field(description="The day the assessment was done (a calendar date, YYYY-MM-DD).")
     def date(self) -> date:
         return self.assessment.date
 
-    @strawberry.field
+    @strawberry.field(description="How the assessment was done.")
     def modality(self) -> Modality:
         return self.assessment.modality
 
-    @strawberry.field
+    @strawberry.field(description="`modality` in words, in the language asked for.")
     def modality_label(self, info: Info, lang: Lang = None) -> str:
         return label(self.assessment.modality.value, info.context.language_for(lang))
 
-    @strawberry.field(description="The number of the factory's cycle (a one-year service period) it belongs to.")
+    @strawberry.field(
+        description="The number of the factory's cycle it belongs to (a cycle is a one-year period of the programme's "
+        "services to the factory, numbered per factory from 1)."
+    )
     def cycle(self) -> int:
         return self.assessment.cycle
 
@@ -133,19 +149,27 @@ class Assessment(relay.Node):
     def comprehensive(self) -> bool:
         return self.assessment.comprehensive
 
-    @strawberry.field(description="Every publicly reported issue of the factory's country, with its status.")
+    @strawberry.field(
+        description="One finding for every issue the factory's country reports publicly (compliant, non-compliant or not "
+        "assessed), in the country's order."
+    )
     def findings(self) -> list[Finding]:
         return [Finding.of(self.assessment, f) for f in self.assessment.findings]
 
-    @strawberry.field(description="The publicly reported issues found non-compliant.")
+    @strawberry.field(
+        description="Only the findings that are NON_COMPLIANT (after corrections), in the country's order; as many as the "
+        "factory's `nonComplianceCount`."
+    )
     def non_compliances(self) -> list[Finding]:
         return [Finding.of(self.assessment, f) for f in self.assessment.non_compliances]
 
-    @strawberry.field
+    @strawberry.field(description="The factory assessed.")
     def factory(self) -> Factory:
         return Factory.of(self.factory_view)
 
-    @strawberry.field(description="The factory's approved responses to this assessment and to its findings.")
+    @strawberry.field(
+        description="The factory's approved responses to this assessment and to each of its findings, oldest first."
+    )
     async def responses(self, info: Info) -> list[LazyResponse]:
         from .responses import Response
 
@@ -162,54 +186,67 @@ class Assessment(relay.Node):
         return [cls.of(f) if f else None for f in found]
 
 
-@strawberry.type(description="Refusals to let an assessment happen, since the latest published assessment.")
+@strawberry.type(
+    description="The factory's refusals to let an assessment happen, dated after its latest published assessment."
+)
 class Refusals:
-    unexcused: int = strawberry.field(description="Refusals without force majeure or other audits the same day.")
-    highlighted: bool = strawberry.field(description="True from two unexcused refusals on.")
+    unexcused: int = strawberry.field(
+        description="How many of them had no excuse (an excuse is force majeure, or more than one other audit the same day)."
+    )
+    highlighted: bool = strawberry.field(description="True from two unexcused refusals on: the public portal highlights them.")
 
 
-@strawberry.type(description="A factory with at least two published assessments, as the public may see it.")
+@strawberry.type(
+    description="A factory (a supplier site) with at least two published assessments, as the public may see it. "
+    "A factory that left the programme stays until the end of the cycle it was in."
+)
 class Factory(relay.Node):
     factory_id: relay.NodeID[str]
     view: strawberry.Private[PublicFactory]
 
-    @strawberry.field(description="As registered, in its own script and accents.")
+    @strawberry.field(description="The factory's name as registered, in its own script and accents.")
     def name(self) -> str:
         return self.view.name
 
-    @strawberry.field
+    @strawberry.field(description="What the factory makes.")
     def factory_type(self) -> FactoryType:
         return vocabulary.FactoryType(self.view.factory_type)
 
-    @strawberry.field
+    @strawberry.field(description="`factoryType` in words, in the language asked for.")
     def factory_type_label(self, info: Info, lang: Lang = None) -> str:
         return label(self.view.factory_type, info.context.language_for(lang))
 
-    @strawberry.field
+    @strawberry.field(description="The country programme the factory belongs to.")
     async def country(self, info: Info) -> Country:
         return Country(programme=await info.context.loaders.country.load(self.view.country))
 
-    @strawberry.field
+    @strawberry.field(description="GREEN or NON_COMPLIANT, by the latest published assessment.")
     def compliance_status(self) -> ComplianceStatus:
         return self.view.compliance_status
 
-    @strawberry.field
+    @strawberry.field(description="`complianceStatus` in words, in the language asked for.")
     def compliance_status_label(self, info: Info, lang: Lang = None) -> str:
         return label(self.view.compliance_status.value, info.context.language_for(lang))
 
-    @strawberry.field(description="How many publicly reported issues the latest published assessment found non-compliant.")
+    @strawberry.field(
+        description="How many of its country's publicly reported issues the latest published assessment found "
+        "NON_COMPLIANT (after corrections); 0 is GREEN."
+    )
     def non_compliance_count(self) -> int:
         return self.view.non_compliance_count
 
-    @strawberry.field
+    @strawberry.field(description="The factory's most recent published assessment, the only one shown.")
     def latest_assessment(self) -> Assessment:
         return Assessment.of(self.view)
 
-    @strawberry.field
+    @strawberry.field(description="Refusals to be assessed since the latest published assessment.")
     def refusals(self) -> Refusals:
         return Refusals(unexcused=self.view.unexcused_refusals, highlighted=self.view.refusals_highlighted)
 
-    @strawberry.field(description="When the factory left the programme; it stays listed until that cycle ends.")
+    @strawberry.field(
+        description="The day the factory left the programme (YYYY-MM-DD); null while it is in. It stays public until "
+        "the end of the cycle it was in, then disappears."
+    )
     def left_programme_on(self) -> date | None:
         return self.view.left_programme_on
 

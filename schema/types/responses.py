@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -15,30 +16,92 @@ from ...storage.responses import Event, Flag
 from ...workflows.screening import FlagKind as ScreeningFlagKind
 from ..context import Info
 from .public import Finding
+from .vocabulary import described_enum
 
-ResponseState = strawberry.enum(moderation.ResponseState)
-RemovalReason = strawberry.enum(
-    moderation.RemovalReason, description="The grounds on which a response is removed (the FAQ's list), or WITHDRAWN by its author."
+if TYPE_CHECKING:
+    from .response_reports import Report
+
+# Who a report's audit event names: the public, no one in particular.
+PUBLIC_ACTOR = "The public"
+# Reports build on ScreeningFlag, defined here.
+LazyReport = Annotated["Report", strawberry.lazy("transparency_portal.schema.types.response_reports")]
+
+ResponseState = described_enum(
+    moderation.ResponseState,
+    description="Where a response is in moderation: SUBMITTED -> APPROVED, SUBMITTED -> REMOVED, APPROVED -> REMOVED.",
+    values={
+        "SUBMITTED": "Waiting for a moderator; seen only by the factory's users and moderators.",
+        "APPROVED": "Public, while the assessment it answers is the factory's latest published one.",
+        "REMOVED": "Taken out by a moderator, or withdrawn by its author; never public.",
+    },
 )
-EventKind = strawberry.enum(moderation.EventKind, name="ResponseEventKind")
-FlagKind = strawberry.enum(ScreeningFlagKind, name="FlagKind")
+RemovalReason = described_enum(
+    moderation.RemovalReason,
+    description="The grounds on which a response is removed (the FAQ's list), or WITHDRAWN by its author.",
+    values={
+        "PROFANE_OR_ABUSIVE": "Profane, abusive or defamatory language.",
+        "IDENTIFIES_PERSON": "Names of people, or anything that identifies an individual.",
+        "UNLAWFUL": "Content that could violate national law.",
+        "ATTACKS_PROTECTED_GROUP": "Attacks, threatens or insults people on the grounds of national or social origin, race, "
+        "ethnicity, colour, religion, political opinion, gender, gender identity, sexual orientation, disability or HIV/AIDS status.",
+        "OFF_TOPIC": "Not about the factory's working conditions.",
+        "WITHDRAWN": "Withdrawn by its author while it was still submitted (the author's only reason; moderators cannot use it).",
+    },
+)
+EventKind = described_enum(
+    moderation.EventKind,
+    name="ResponseEventKind",
+    description="A step in a response's audit trail.",
+    values={
+        "SUBMIT": "A supplier submitted it.",
+        "APPROVE": "A moderator approved it.",
+        "REMOVE": "A moderator removed it.",
+        "WITHDRAW": "Its author withdrew it.",
+        "CLAIM": "A moderator claimed it, holding it for a while (its state does not change).",
+        "RELEASE": "A moderator gave up a claim (its state does not change).",
+        "NOTE": "A moderator added a note (its state does not change).",
+        "REPORT": "Someone reported it (`reportResponse`); its actor is the public: who reported is not kept. Its state "
+        "does not change.",
+        "DISMISS_REPORTS": "A moderator kept it approved and closed its open reports (`dismissReports`).",
+    },
+)
+FlagKind = described_enum(
+    ScreeningFlagKind,
+    name="FlagKind",
+    description="What screening found. Severity orders the queue: ABUSIVE_WORD and NATIONAL_ID first, then PHONE, "
+    "EMAIL and PERSONAL_NAME, then LINK.",
+    values={
+        "EMAIL": "An e-mail address, disguised ones included (`x [at] example [dot] com`).",
+        "PHONE": "A phone number: a local one of the factory's country, or an international one with +.",
+        "LINK": "A link or a bare domain name.",
+        "NATIONAL_ID": "A number of 9 to 17 digits that looks like a national ID number.",
+        "ABUSIVE_WORD": "A word of an abusive-word list, in the factory country's languages or English.",
+        "PERSONAL_NAME": "A name after an honorific (Mr, Mme, Bapak, Chị, ...).",
+    },
+)
 
 
 @strawberry.type(description="A file attached to a response, stripped of its metadata.")
 class Attachment:
-    url: str
-    content_type: str
+    url: str = strawberry.field(
+        description="Where to fetch it (GET, absolute URL): public once its response is approved and current, before "
+        "that for the factory's users and moderators only."
+    )
+    content_type: str = strawberry.field(description="Its media type, judged by its bytes: image/jpeg, image/png, image/webp or application/pdf.")
     size: int = strawberry.field(description="In bytes.")
 
 
 @strawberry.type(description="Something automatic screening noticed; it helps moderators, it decides nothing.")
 class ScreeningFlag:
-    kind: FlagKind
+    kind: FlagKind = strawberry.field(description="What was found.")
     source: str = strawberry.field(description='"text", or "filename:N" for the N-th attachment\'s name.')
-    start: int
-    end: int
-    match: str
-    language: str | None
+    start: int = strawberry.field(
+        description="Where the match begins in `source`, in Unicode code points from 0 (a JavaScript string counts "
+        "UTF-16 units: convert beyond U+FFFF)."
+    )
+    end: int = strawberry.field(description="Where the match ends (exclusive), in code points: `text[start:end] == match`.")
+    match: str = strawberry.field(description="The text found, as submitted.")
+    language: str | None = strawberry.field(description="For ABUSIVE_WORD, the language of the list that matched; else null.")
 
     @classmethod
     def of(cls, flag: Flag) -> ScreeningFlag:
@@ -48,62 +111,76 @@ class ScreeningFlag:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Who took a step of an audit trail.")
 class Actor:
-    name: str
-    role: str
+    name: str = strawberry.field(description=f'The user\'s name as registered; "{PUBLIC_ACTOR}" for a report.')
+    role: str = strawberry.field(
+        description="supplier, moderator or steward; public for a report (anyone may report: who did is not kept)."
+    )
+
+    @classmethod
+    def of(cls, event: Event) -> Actor:
+        if event.actor_name is None:
+            return cls(name=PUBLIC_ACTOR, role="public")
+        return cls(name=event.actor_name, role=event.actor_role)
 
 
 @strawberry.type(description="One step of a response's audit trail.")
 class ResponseEvent:
-    kind: EventKind
-    from_state: ResponseState | None = strawberry.field(name="from")
-    to_state: ResponseState | None = strawberry.field(name="to")
-    actor: Actor
-    at: datetime
-    reason: RemovalReason | None
-    note: str | None
+    kind: EventKind = strawberry.field(description="The step.")
+    from_state: ResponseState | None = strawberry.field(name="from", description="The state before; null for the submission.")
+    to_state: ResponseState | None = strawberry.field(name="to", description="The state after (the same as `from` for a claim, release or note).")
+    actor: Actor = strawberry.field(description="Who took the step.")
+    at: datetime = strawberry.field(description="When (date and time in UTC).")
+    reason: RemovalReason | None = strawberry.field(description="For a removal or withdrawal, its grounds; else null.")
+    note: str | None = strawberry.field(description="The moderator's note (at most 2,000 characters), if any.")
 
     @classmethod
     def of(cls, event: Event) -> ResponseEvent:
         return cls(
             kind=event.kind, from_state=event.from_state, to_state=event.to_state,
-            actor=Actor(name=event.actor_name, role=event.actor_role), at=event.at, reason=event.reason, note=event.note,
+            actor=Actor.of(event), at=event.at, reason=event.reason, note=event.note,
         )
 
 
-@strawberry.type
+@strawberry.type(description="A moderator's hold on a submitted response, so that two moderators do not decide it at once.")
 class Claim:
-    until: datetime
-    mine: bool
+    until: datetime = strawberry.field(description="When the claim lapses (date and time, UTC), unless released before.")
+    mine: bool = strawberry.field(description="True when the viewer holds it.")
 
 
-@strawberry.type(description="A factory's response to its current assessment or to one of its findings.")
+@strawberry.type(
+    description="A factory's response to its latest published assessment or to one of its findings. The public sees "
+    "approved ones only, while that assessment is current, without author or moderation details."
+)
 class Response(relay.Node):
     response_id: relay.NodeID[str]
     record: strawberry.Private[ResponseRecord]
 
-    @strawberry.field
+    @strawberry.field(description="Where it is in moderation.")
     def state(self) -> ResponseState:
         return self.record.state
 
-    @strawberry.field(description="Pass it to approveResponse or removeResponse: a decision on an old version is refused.")
+    @strawberry.field(
+        description="1 when submitted, one more with every change of state. Pass it to approveResponse or removeResponse: a decision on an old "
+        "version is refused (CONFLICT)."
+    )
     def version(self) -> int:
         return self.record.version
 
-    @strawberry.field
+    @strawberry.field(description="What the factory wrote (at most 5,000 characters; may be empty when files are attached).")
     def text(self) -> str:
         return self.record.text
 
-    @strawberry.field
+    @strawberry.field(description="When it was submitted (date and time, UTC).")
     def posted_at(self) -> datetime:
         return self.record.posted_at
 
-    @strawberry.field
+    @strawberry.field(description="Why it was removed; null unless REMOVED.")
     def removal_reason(self) -> RemovalReason | None:
         return self.record.removal_reason
 
-    @strawberry.field
+    @strawberry.field(description="Its files (at most 5), in the order they were sent.")
     def attachments(self, info: Info) -> list[Attachment]:
         base = info.context.base_url
         return [
@@ -135,6 +212,18 @@ class Response(relay.Node):
         events = await info.context.loaders.history.load(self.record.pk)
         return [ResponseEvent.of(e) for e in events or ()]
 
+    @strawberry.field(
+        description="Reports from the public on it, open and closed, oldest first; nothing about who reported. "
+        "Moderators only (null for others)."
+    )
+    async def reports(self, info: Info) -> list[LazyReport] | None:
+        if not may_see_moderation(info.context.principal):
+            return None
+        # Imported here: that module builds on this one's ScreeningFlag.
+        from .response_reports import Report
+
+        return [Report.of(r) for r in await info.context.loaders.reports.load(self.record.pk) or ()]
+
     @strawberry.field(description="Who holds it, for moderators (null for others or when nobody does).")
     def claim(self, info: Info) -> Claim | None:
         principal = info.context.principal
@@ -152,13 +241,12 @@ class Response(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         records = await info.context.loaders.response.load_many(list(node_ids))
-        nodes = []
-        for record in records:
-            current = None
-            if record is not None:
-                public = await info.context.loaders.factory_by_assessment.load(record.assessment_source_id)
-                current = public.latest.source_id if public else None
-            visible = record is not None and may_see(info.context.principal, record, current)
-            nodes.append(cls.of(record) if visible else None)
-        return nodes
+        present = [r for r in records if r is not None]
+        # load_many: one read for every response's assessment (awaiting `load` in turn would read once per id).
+        publics = await info.context.loaders.factory_by_assessment.load_many([r.assessment_source_id for r in present])
+        current = {r.assessment_source_id: p.latest.source_id for r, p in zip(present, publics) if p is not None}
+        return [
+            cls.of(r) if r is not None and may_see(info.context.principal, r, current.get(r.assessment_source_id)) else None
+            for r in records
+        ]
 

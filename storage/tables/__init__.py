@@ -9,6 +9,15 @@ here because a table joins the metadata when its module is imported.
 
 from sqlmodel import SQLModel
 
-from . import programme, public, record, supplier_responses, users  # noqa: F401  (registers the tables)
+# Imported for the tables they register.
+from . import (  # noqa: F401
+    persisted,
+    programme,
+    public,
+    record,
+    response_reports,
+    supplier_responses,
+    users,
+)
 
 metadata = SQLModel.metadata

@@ -61,10 +61,11 @@ class ResponseEventRow(SQLModel, table=True):
 
     pk: int | None = Field(default=None, primary_key=True)
     response_pk: int = Field(foreign_key="response.pk", index=True)
-    kind: str = Field(max_length=10)
+    kind: str = Field(max_length=20)
     from_state: str | None = Field(default=None, max_length=10)
     to_state: str | None = Field(default=None, max_length=10)
-    actor_pk: int = Field(foreign_key="portal_user.pk")
+    # None: the public (a report; who reported is never kept here).
+    actor_pk: int | None = Field(default=None, foreign_key="portal_user.pk")
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     reason: str | None = Field(default=None, max_length=30)
     note: str | None = None

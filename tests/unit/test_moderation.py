@@ -29,6 +29,7 @@ from transparency_portal.domain.moderation import (
 S, A, R = ResponseState.SUBMITTED, ResponseState.APPROVED, ResponseState.REMOVED
 EVERY_STATE = (S, A, R)
 
+ANYONE = None  # signed in with any role, or not at all
 # action: (the role that takes it, only the response's author?, {from: to})
 RULES = {
     Action.SUBMIT: (Role.SUPPLIER, False, {None: S}),
@@ -38,11 +39,15 @@ RULES = {
     Action.APPROVE: (Role.MODERATOR, False, {S: A}),
     Action.REMOVE: (Role.MODERATOR, False, {S: R, A: R}),
     Action.WITHDRAW: (Role.SUPPLIER, True, {S: R}),
+    # Reports from the public, and their dismissal, leave the response approved.
+    Action.REPORT: (ANYONE, False, {A: A}),
+    Action.DISMISS_REPORTS: (Role.MODERATOR, False, {A: A}),
 }
 # The public sees approved responses only: these steps change what it sees.
 CHANGES_PUBLIC = {(Action.APPROVE, S), (Action.REMOVE, A)}
 
-CASES = list(itertools.product(Action, (None, *EVERY_STATE), Role, (False, True)))
+# A role of None: an anonymous caller.
+CASES = list(itertools.product(Action, (None, *EVERY_STATE), (*Role, None), (False, True)))
 
 
 def test_the_rules_above_cover_every_action():
@@ -52,11 +57,14 @@ def test_the_rules_above_cover_every_action():
 @pytest.mark.parametrize(
     "action, state, role, is_author",
     CASES,
-    ids=[f"{a.value}-{s.value if s else 'new'}-{r.value}-{'author' if au else 'other'}" for a, s, r, au in CASES],
+    ids=[
+        f"{a.value}-{s.value if s else 'new'}-{r.value if r else 'anonymous'}-{'author' if au else 'other'}"
+        for a, s, r, au in CASES
+    ],
 )
 def test_every_step_is_allowed_or_refused_with_the_right_error(action, state, role, is_author):
     required, author_only, moves = RULES[action]
-    if role is not required:
+    if required is not ANYONE and role is not required:
         with pytest.raises(Forbidden) as refused:
             step(action, state, role, is_author)
         assert refused.value.code == "FORBIDDEN"
@@ -80,10 +88,15 @@ def test_every_step_is_allowed_or_refused_with_the_right_error(action, state, ro
     assert transition.event is EventKind[action.name]
 
 
-def test_nobody_but_a_supplier_or_moderator_takes_any_step():
+def test_nobody_but_a_supplier_or_moderator_takes_any_step_but_a_report():
     for action, state in itertools.product(Action, (None, *EVERY_STATE)):
-        with pytest.raises(Forbidden):
-            step(action, state, Role.STEWARD, is_author=True)
+        if action is Action.REPORT:
+            continue
+        for role in (Role.STEWARD, None):
+            with pytest.raises(Forbidden):
+                step(action, state, role, is_author=True)
+    for role in (*Role, None):
+        assert step(Action.REPORT, A, role).target is A
 
 
 def test_three_states_and_three_edges_between_them():

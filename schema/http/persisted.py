@@ -1,0 +1,331 @@
+"""Persisted documents: automatic persisted queries (APQ) and the trusted-documents mode.
+
+One ASGI layer, in front of the answer cache, turns a request that names its document by hash
+into the document itself, once, and hands it on in the request's `RequestFacts.document`
+(request_log.py): the answer cache, the fast path and the view all run that document, and none of
+them reads a hash.
+
+Automatic persisted queries, Apollo's protocol (POST, or GET with the same fields as query
+parameters, `extensions` and `variables` JSON-encoded):
+
+- `{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}, "variables": ...}`:
+  the document registered under that SHA-256 (of its UTF-8 bytes) runs; an unknown hash is
+  answered `PersistedQueryNotFound` with `extensions.code` PERSISTED_QUERY_NOT_FOUND, and the
+  client sends the hash and the `query` once.
+- hash and `query`: the hash must be the query's SHA-256, or the answer is "provided sha does not
+  match query" with PERSISTED_QUERY_HASH_MISMATCH and nothing runs. A document that parses and
+  validates is stored (storage/persisted.py: in the database, shared by every process, bounded)
+  and then runs as any other.
+- GraphQL over HTTP's persisted-documents proposal (`documentId: "sha256:<hex>"`) and Relay's
+  (`doc_id: "<hex>"`) name a document the same way, without registration.
+
+Each process keeps the documents it resolved in memory (`DocumentCache`, least recently used out
+first), so a hit costs no database read.
+
+Trusted documents (`trusted`: the manifest of PORTAL_TRUSTED_DOCUMENTS): anonymous clients run
+only its documents, named by hash (any of the three ways above) or sent as text whose SHA-256 is
+listed; anything else is DOCUMENT_NOT_TRUSTED, an unknown hash PERSISTED_QUERY_NOT_FOUND.
+Registration is off, and hashes resolve from the manifest only. Clients with a valid bearer token
+(suppliers and moderators, whose tools are ours or theirs and are accountable to a user) run any
+document, as without the mode: their token is checked only when the document is not listed.
+
+Refusals are GraphQL request errors: 400 with application/graphql-response+json, 200 with
+application/json (as the view answers a document that does not parse), `Cache-Control: no-store`
+so that a CDN never keeps a "not found" that the next registration makes wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from graphql import GraphQLError, GraphQLSchema, parse, validate
+from starlette.datastructures import QueryParams
+
+from ...domain.errors import (
+    BAD_USER_INPUT,
+    DOCUMENT_NOT_TRUSTED,
+    PERSISTED_QUERY_HASH_MISMATCH,
+    PERSISTED_QUERY_NOT_FOUND,
+)
+from ...storage import persisted
+from ...storage.db import Sessions
+from ...storage.hot_reads import HotReads
+from .asgi import bearer_token, graphql_request, header_map, read_body
+from .metrics import CACHE_HITS
+from .request_log import request_facts, resolved_document
+from .view import GRAPHQL_RESPONSE_JSON, negotiate_media_type
+
+log = logging.getLogger(__name__)
+_HITS = CACHE_HITS.labels("persisted_document")
+
+# A JSON body is parsed here only when it may name a document by hash (or in trusted mode).
+_MARKS = re.compile(rb'"(?:persistedQuery|documentId|doc_id)"')
+# As the schema's MaxTokensLimiter (schema/build.py): a document is parsed no further to be kept.
+MAX_TOKENS = 2000
+
+
+class Refusal(Exception):
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status  # None: a request error's status for the media type
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a request says of its document: its text, its hash, or both."""
+
+    query: str | None
+    sha256: str | None
+
+
+class DocumentCache:
+    """Documents by SHA-256, at most `max_entries` and `max_bytes` (characters) of them, least
+    recently used out first."""
+
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 16 * 1024 * 1024) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, sha256: str) -> str | None:
+        document = self.entries.get(sha256)
+        if document is not None:
+            self.entries.move_to_end(sha256)
+        return document
+
+    def put(self, sha256: str, document: str) -> None:
+        if sha256 in self.entries:
+            return
+        self.entries[sha256] = document
+        self.size += len(document)
+        while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+            self.size -= len(self.entries.popitem(last=False)[1])
+
+
+class PersistedDocuments:
+    def __init__(
+        self,
+        app,
+        *,
+        schema: GraphQLSchema,
+        hot: HotReads,
+        sessions: Sessions,
+        clock: Callable[[], datetime],
+        authenticate: Callable[[str], Awaitable[object | None]],
+        trusted: dict[str, str] | None = None,
+        max_document_bytes: int = 256 * 1024,
+        max_documents: int = 10_000,
+        max_bytes: int = 64 * 1024 * 1024,
+        path: str = "/graphql",
+    ) -> None:
+        self.app = app
+        self.schema = schema
+        self.hot = hot
+        self.sessions = sessions
+        self.clock = clock
+        self.authenticate = authenticate
+        self.trusted = trusted
+        self.max_document_bytes = max_document_bytes
+        self.max_documents = max_documents
+        self.max_bytes = max_bytes
+        self.path = path
+        self.cache = DocumentCache()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "POST"):
+            return await self.app(scope, receive, send)
+        headers = header_map(scope)
+        if negotiate_media_type(headers.get(b"accept", b"").decode("latin-1")) is None:
+            return await self.app(scope, receive, send)  # GraphiQL's page, or the view's 406
+        try:
+            if scope["method"] == "GET":
+                asked = _from_query(QueryParams(scope.get("query_string", b"").decode("latin-1")))
+            else:
+                asked, receive = await self._from_body(headers, receive)
+            if asked is not None:
+                document = await self._resolve(asked, scope)
+                facts = request_facts(scope)
+                if document is not None and facts is not None:
+                    facts.document = document
+        except Refusal as refusal:
+            return await _refuse(scope, send, refusal)
+        await self.app(scope, receive, send)
+
+    async def _from_body(self, headers: dict, receive) -> tuple[Asked | None, object]:
+        if not headers.get(b"content-type", b"").startswith(b"application/json"):
+            return None, receive  # the view answers those (415; multipart uploads are signed-in only)
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_document_bytes:
+            return None, receive  # the body limit answers 413 before reading it
+        body, receive = await read_body(receive, self.max_document_bytes)
+        if body is None or (self.trusted is None and not _MARKS.search(body)):
+            return None, receive
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None, receive  # the view answers malformed requests
+        return (_from_fields(payload) if isinstance(payload, dict) else None), receive
+
+    async def _resolve(self, asked: Asked, scope) -> str | None:
+        """The document to run (None: the request's own text, untouched), or a Refusal."""
+        if asked.sha256 is None:
+            if self.trusted is not None and asked.query is not None and persisted.sha256_of(asked.query) not in self.trusted:
+                await self._unless_signed_in(scope)
+            return None
+        if asked.query is None:
+            document = await self._lookup(asked.sha256)
+            if document is None:
+                # Apollo's message, which some clients match instead of the code.
+                raise Refusal(PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
+            return document
+        if persisted.sha256_of(asked.query) != asked.sha256:
+            raise Refusal(PERSISTED_QUERY_HASH_MISMATCH, "provided sha does not match query")
+        if self.trusted is not None:
+            if asked.sha256 not in self.trusted:
+                await self._unless_signed_in(scope)
+            return asked.query  # registration is off: the manifest is the list
+        if len(asked.query.encode("utf-8", "surrogatepass")) > self.max_document_bytes:
+            # A POST body is never larger (the body limit); a GET's query string may be.
+            raise Refusal(
+                BAD_USER_INPUT, f"A persisted document may be at most {self.max_document_bytes} bytes.", status=413
+            )
+        await self._register(asked.sha256, asked.query)
+        return asked.query
+
+    async def _lookup(self, sha256: str) -> str | None:
+        if self.trusted is not None:
+            return self.trusted.get(sha256)
+        document = self.cache.get(sha256)
+        if document is not None:
+            _HITS.inc()
+            return document
+        found = await persisted.find(self.hot, sha256)
+        if found is None:
+            return None
+        document, used_at = found
+        self.cache.put(sha256, document)
+        try:
+            await persisted.touch(self.sessions, sha256, used_at, self.clock())
+        except Exception:  # a record of use is worth no failed read
+            log.warning("could not record the use of persisted document %s", sha256, exc_info=True)
+        return document
+
+    async def _register(self, sha256: str, document: str) -> None:
+        """Keeps a document that parses and validates (as Apollo Server does); one that does not
+        runs once to its errors and is not kept."""
+        if self.cache.get(sha256) is not None or not self._runnable(document):
+            return
+        try:
+            await persisted.register(
+                self.sessions, sha256, document, self.clock(), max_documents=self.max_documents, max_bytes=self.max_bytes
+            )
+        except Exception:  # the request runs its text anyway; the client registers again later
+            log.warning("could not register persisted document %s", sha256, exc_info=True)
+            return
+        self.cache.put(sha256, document)
+
+    def _runnable(self, document: str) -> bool:
+        try:
+            return not validate(self.schema, parse(document, max_tokens=MAX_TOKENS))
+        except GraphQLError:
+            return False
+
+    async def _unless_signed_in(self, scope) -> None:
+        token = bearer_token(scope)
+        if token is None or await self.authenticate(token) is None:
+            raise Refusal(
+                DOCUMENT_NOT_TRUSTED,
+                "This server runs only its trusted documents for anonymous clients, and this document is not one of "
+                "them: send one of the application's documents, by hash or as its exact text.",
+            )
+
+
+def requested_operation(scope, body: bytes | None) -> tuple[str, str | None, dict] | None:
+    """(document, operationName, variables) of a GraphQL request in JSON (POST) or in query
+    parameters (GET), with the document the persisted-documents layer resolved, if it did; None
+    for anything else (the view answers that with its error)."""
+    document = resolved_document(scope)
+    if scope["method"] == "GET":
+        params = QueryParams(scope.get("query_string", b"").decode("latin-1"))
+        query, name = document or params.get("query"), params.get("operationName")
+        try:
+            variables = orjson.loads(params["variables"]) if params.get("variables") else {}
+        except orjson.JSONDecodeError:
+            return None
+        if not query or not isinstance(variables, dict):
+            return None
+        return query, name or None, variables
+    return graphql_request(body, document) if body is not None else None
+
+
+def _from_query(params: QueryParams) -> Asked | None:
+    fields: dict = {key: params[key] for key in ("query", "documentId", "doc_id") if key in params}
+    if params.get("extensions"):
+        try:
+            fields["extensions"] = orjson.loads(params["extensions"])
+        except orjson.JSONDecodeError:
+            return None  # the view answers malformed parameters
+    return _from_fields(fields)
+
+
+def _from_fields(fields: dict) -> Asked | None:
+    """The request's document and hash: `extensions.persistedQuery.sha256Hash` (Apollo),
+    `documentId` (GraphQL over HTTP, `sha256:` prefixed) or `doc_id` (Relay)."""
+    query, extensions = fields.get("query"), fields.get("extensions")
+    if not isinstance(query, (str, type(None))) or not isinstance(extensions, (dict, type(None))):
+        return None  # the view answers malformed requests
+    sha256 = None
+    if extensions is not None and "persistedQuery" in extensions:
+        sha256 = _apollo_hash(extensions["persistedQuery"])
+    else:
+        for key in ("documentId", "doc_id"):
+            if fields.get(key) is not None:
+                sha256 = _hash(fields[key], key)
+                break
+    if sha256 is None and query is None:
+        return None
+    return Asked(query or None, sha256)
+
+
+def _apollo_hash(persisted_query) -> str:
+    if not isinstance(persisted_query, dict) or persisted_query.get("version") != 1:
+        raise Refusal(BAD_USER_INPUT, "Unsupported persisted query version: `extensions.persistedQuery.version` must be 1.")
+    return _hash(persisted_query.get("sha256Hash"), "extensions.persistedQuery.sha256Hash")
+
+
+def _hash(value, where: str) -> str:
+    sha256 = value.removeprefix("sha256:").lower() if isinstance(value, str) else ""
+    if not persisted.SHA256_HEX.fullmatch(sha256):
+        raise Refusal(BAD_USER_INPUT, f"`{where}` must be a SHA-256 in hexadecimal (64 digits).")
+    return sha256
+
+
+async def _refuse(scope, send, refusal: Refusal) -> None:
+    facts = request_facts(scope)
+    if facts is not None:
+        facts.graphql_errors = True
+    media_type = negotiate_media_type(header_map(scope).get(b"accept", b"").decode("latin-1"))
+    status = refusal.status or (400 if media_type == GRAPHQL_RESPONSE_JSON else 200)
+    body = orjson.dumps({"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", f"{media_type}; charset=utf-8".encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"vary", b"Accept"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
