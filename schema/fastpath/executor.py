@@ -52,10 +52,10 @@ from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
 from ..extensions.cost import Measure, measure, points
 from ..extensions.limits import MAX_COST, over_budget
-from ..http.answer_cache import VERSION_STATE
 from ..http.asgi import header_map, read_body
 from ..http.budget import account_of, asks_cost
 from ..http.persisted import requested_operation
+from ..http.request_state import request_state
 from ..http.rate_limit import client_address
 from ..http.request_log import name_operation
 from ..http.view import JSON, negotiate_media_type
@@ -198,7 +198,7 @@ class CompiledExecutor:
                 return None
             if not await self._charged(scope, counted):
                 return None  # over the client's points budget: strawberry answers the refusal
-            version = scope.get("state", {}).get(VERSION_STATE)
+            version = request_state(scope).data_version
             await self._follow(await self.hot.data_version() if version is None else version)
             request = PageRequest(self.clock(), language, self.marker)
             data = {}

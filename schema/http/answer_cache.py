@@ -33,19 +33,16 @@ from graphql.error import GraphQLError
 from ...storage.hot_reads import HotReads
 from ...domain.labels import negotiate_language
 from .asgi import header_map, if_none_match, read_body
-from .budget import CLIENT_SPECIFIC_STATE, account_of, asks_cost
+from .budget import account_of, asks_cost
 from .metrics import CACHE_HITS
 from .persisted import requested_operation
 from .rate_limit import client_address
-from .request_log import name_operation, request_facts
+from .request_log import name_operation
+from .request_state import request_state
 from .view import negotiate_media_type
 
 _HITS = CACHE_HITS.labels("answer")
 
-# Set in the request's state (Starlette's request.state) by the GraphQL view when the answer has errors.
-ERRORS_MARK = "graphql_errors"
-# Set in the request's state by the cache: the data version it read for this request.
-VERSION_STATE = "data_version"
 
 # Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
 PUBLIC_CACHE_CONTROL = "public, max-age=30, must-revalidate"
@@ -110,7 +107,7 @@ class ResponseCache:
         if body is None:
             return await self.app(scope, receive, send)
         version = await self.hot.data_version()
-        scope.setdefault("state", {})[VERSION_STATE] = version  # read once a request (schema/fastpath/executor.py)
+        request_state(scope).data_version = version  # read once a request (schema/fastpath/executor.py)
         key = _key(scope, headers, body, version, self.clock().date().isoformat())
         entry = self.entries.get(key)
         # Only cacheable requests are ever stored, so a hit needs no look at the body.
@@ -141,8 +138,8 @@ class ResponseCache:
         # they get validators. The view marks them in the request's state before it answers:
         # scanning the body would cost more than the rest.
         def keepable() -> bool:
-            state = scope.get("state", {})
-            return captured.get("status") == 200 and not state.get(ERRORS_MARK) and not state.get(CLIENT_SPECIFIC_STATE)
+            state = request_state(scope)
+            return captured.get("status") == 200 and not state.graphql_errors and not state.client_specific
 
         async def capture(message) -> None:
             if message["type"] == "http.response.start":
@@ -164,10 +161,10 @@ class ResponseCache:
                 (k, v) for k, v in _with_validators(captured["headers"], etag, cache_control) if k.lower() != b"content-length"
             ]
             response_headers.append((b"content-length", str(len(captured["body"])).encode()))
-            facts = request_facts(scope)
+            facts = request_state(scope)
             account = account_of(scope)
             points = account.points if account is not None else None  # what a hit will be charged
-            self.entries[key] = (200, response_headers, captured["body"], etag, facts.operation if facts else None, points)
+            self.entries[key] = (200, response_headers, captured["body"], etag, facts.operation, points)
             self.size += len(captured["body"])
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 self.size -= len(self.entries.popitem(last=False)[1][2])

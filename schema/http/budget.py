@@ -55,14 +55,10 @@ from limits import RateLimitItemPerHour
 from ...domain.errors import RATE_LIMITED, PortalError
 from . import metrics
 from .rate_limit import UNAVAILABLE, SharedStore
+from .request_state import request_state
 
 POLICY = "hour"
 WINDOW_SECONDS = 3600
-# The request's `Account`, in its state (Starlette's request.state).
-ACCOUNT_STATE = "points_account"
-# Set in the request's state by what puts the client's own budget in an answer's body: the
-# answer cache keeps no such answer.
-CLIENT_SPECIFIC_STATE = "client_specific"
 
 
 class OverBudget(PortalError):
@@ -122,7 +118,7 @@ class PointsBudget:
         if scope["type"] != "http" or scope["path"] != self.path:
             return await self.app(scope, receive, send)
         account = Account(self, scope)
-        scope.setdefault("state", {})[ACCOUNT_STATE] = account
+        request_state(scope).account = account
 
         async def send_with_budget(message) -> None:
             if message["type"] == "http.response.start":
@@ -202,7 +198,7 @@ def _shared_cacheable(scope, headers: list[tuple[bytes, bytes]]) -> bool:
 
 def account_of(scope) -> Account | None:
     """The request's `Account`; None when no points budget is configured."""
-    return scope.get("state", {}).get(ACCOUNT_STATE)
+    return request_state(scope).account
 
 
 def asks_cost(scope) -> bool:

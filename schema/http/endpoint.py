@@ -24,12 +24,12 @@ from ...workflows.users import authenticate
 from ..context import Context, build_context
 from ..extensions.errors import with_codes
 from ..extensions.limits import MAX_COST, timed_out
-from .answer_cache import ERRORS_MARK
 from .asgi import bearer_token
 from .budget import account_of, asks_cost
 from .graphiql import page as graphiql_page
 from .rate_limit import client_key
-from .request_log import name_operation, request_facts
+from .request_log import name_operation
+from .request_state import request_state
 from .subscriptions import INIT_WAIT, MAX_OPERATIONS, PROTOCOLS, SubscriptionsOnly, TextFrames, connection_token
 from .view import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
 
@@ -103,10 +103,10 @@ class PortalGraphQL(GraphQLOverHTTP):
             request=request,
             response=response,
         )
-        facts = request_facts(request.scope)
-        if facts is not None:  # the id the client sent or was sent (X-Request-Id), for its errors too
-            context.request_id = facts.request_id
-        request.state.portal_context = context
+        state = request_state(request.scope)
+        if state.request_id is not None:  # the id the client sent or was sent (X-Request-Id), for its errors too
+            context.request_id = state.request_id
+        state.context = context
         account = account_of(request.scope)
         if account is not None:  # who pays for the operation (budget.py): a token only when valid
             account.key = client_key(request.scope, context.principal is not None)
@@ -148,11 +148,9 @@ class PortalGraphQL(GraphQLOverHTTP):
 
     async def process_result(self, request, result):
         if result.errors:
-            setattr(request.state, ERRORS_MARK, True)  # the response cache keeps no answer with errors
-            facts = request_facts(request.scope)
-            if facts is not None:
-                facts.graphql_errors = True
-            context = getattr(request.state, "portal_context", None)
+            state = request_state(request.scope)
+            state.graphql_errors = True  # the answer cache keeps no answer with errors
+            context = state.context
             result.errors = with_codes(
                 result.errors,
                 executed=getattr(context, "executed", False),

@@ -1,7 +1,7 @@
 """Persisted documents: automatic persisted queries (APQ) and the trusted-documents mode.
 
 One ASGI layer, in front of the answer cache, turns a request that names its document by hash
-into the document itself, once, and hands it on in the request's `RequestFacts.document`
+into the document itself, once, and hands it on in the request's `RequestState.document`
 (request_log.py): the answer cache, the fast path and the view all run that document, and none of
 them reads a hash.
 
@@ -58,7 +58,8 @@ from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
 from .asgi import bearer_token, graphql_request, header_map, read_body
 from .metrics import CACHE_HITS
-from .request_log import request_facts, resolved_document
+from .request_log import resolved_document
+from .request_state import parsed_request, request_state
 from .view import GRAPHQL_RESPONSE_JSON, negotiate_media_type
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,8 @@ class PersistedDocuments:
                 asked, receive = await self._from_body(headers, receive)
             if asked is not None:
                 document = await self._resolve(asked, scope)
-                facts = request_facts(scope)
-                if document is not None and facts is not None:
-                    facts.document = document
+                if document is not None:
+                    request_state(scope).document = document
         except Refusal as refusal:
             return await _refuse(scope, send, refusal)
         await self.app(scope, receive, send)
@@ -264,7 +264,9 @@ def requested_operation(scope, body: bytes | None) -> tuple[str, str | None, dic
         if not query or not isinstance(variables, dict):
             return None
         return query, name or None, variables
-    return graphql_request(body, document) if body is not None else None
+    if body is None:
+        return None
+    return parsed_request(scope, body, lambda body: graphql_request(body, document))
 
 
 def _from_query(params: QueryParams) -> Asked | None:
@@ -310,9 +312,7 @@ def _hash(value, where: str) -> str:
 
 
 async def _refuse(scope, send, refusal: Refusal) -> None:
-    facts = request_facts(scope)
-    if facts is not None:
-        facts.graphql_errors = True
+    request_state(scope).graphql_errors = True
     media_type = negotiate_media_type(header_map(scope).get(b"accept", b"").decode("latin-1"))
     status = refusal.status or (400 if media_type == GRAPHQL_RESPONSE_JSON else 200)
     body = orjson.dumps({"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]})

@@ -77,6 +77,7 @@ from redis.backoff import NoBackoff
 from ...domain.errors import RATE_LIMITED
 from . import metrics
 from .asgi import bearer_token, send_json_error
+from .request_state import request_state
 
 REQUESTS_PER_MINUTE = 600
 EXEMPT = ("/healthz",)
@@ -97,9 +98,6 @@ log = logging.getLogger("transparency_portal.rate_limit")
 T = TypeVar("T")
 # What `SharedStore.guarded` returns when the store did not answer (or is being left alone).
 UNAVAILABLE: Any = object()
-# Set in the request's state once its pass through a failing store is counted: a request is
-# counted once in portal_rate_limit_store_errors, however many budgets it meets.
-STORE_FAILED_STATE = "rate_limit_store_failed"
 
 
 class Budgets:
@@ -184,9 +182,9 @@ class SharedStore:
 
 
 def _count_store_failure(scope) -> None:
-    state = scope.setdefault("state", {})
-    if not state.get(STORE_FAILED_STATE):
-        state[STORE_FAILED_STATE] = True
+    state = request_state(scope)
+    if not state.store_failed:
+        state.store_failed = True
         metrics.RATE_LIMIT_STORE_ERRORS.inc()
 
 

@@ -5,8 +5,8 @@ client's `X-Request-Id` when it is sane: 1 to 128 visible ASCII characters; else
 returns it in the `X-Request-Id` response header, and when the answer is sent writes one line
 (request id, method, path, operation, status, duration, process id) and counts the request in
 `metrics.REQUESTS` and `metrics.LATENCY`. It never reads the body: the operation's name is set by
-the layer that read the request (`name_operation`), in the one `RequestFacts` the request's state
-holds under `FACTS` (Starlette's `request.state.portal_request`).
+the layer that read the request (`name_operation`), in the request's one `RequestState`
+(schema/http/request_state.py).
 
 Metric labels must stay few (every label value is a time series, in every process): a request
 is labelled by its GraphQL `operationName` when it has a sane one, else by the route's path
@@ -27,14 +27,12 @@ import re
 import secrets
 import sys
 import time
-from dataclasses import dataclass
 
 import structlog
 
 from .metrics import LATENCY, REQUESTS
+from .request_state import RequestState, request_state
 
-# The key of `RequestFacts` in the ASGI scope's "state" (Starlette's request.state).
-FACTS = "portal_request"
 MAX_OPERATIONS = 200
 OTHER = "other"
 _SANE_ID = re.compile(rb"[\x21-\x7e]{1,128}")
@@ -44,41 +42,19 @@ _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
 log = structlog.get_logger("transparency_portal.requests")
 
 
-@dataclass(slots=True)
-class RequestFacts:
-    """What inner layers tell the request log about the request they answered."""
-
-    request_id: str
-    # The GraphQL operationName the client sent, once a layer that read the body knows it.
-    operation: str | None = None
-    # The answer is a GraphQL result with errors (set by the view, schema/http/endpoint.py).
-    graphql_errors: bool = False
-    # The GraphQL document to run, once the persisted-documents layer (schema/http/persisted.py)
-    # resolved it from a hash (or checked the text against the trusted list): the answer cache,
-    # the fast path and the view run this one instead of looking for `query` in the request.
-    document: str | None = None
-
-
-def request_facts(scope) -> RequestFacts | None:
-    return scope.get("state", {}).get(FACTS)
-
-
 def name_operation(scope, name: str | None) -> None:
     """Called by the layer that parsed the request (cache, fast path, view) with its operationName."""
-    facts = request_facts(scope)
-    if facts is not None and name:
-        facts.operation = name if _NAME.fullmatch(name) else "(not a name)"
+    if name:
+        request_state(scope).operation = name if _NAME.fullmatch(name) else "(not a name)"
 
 
 def resolved_document(scope) -> str | None:
     """The document the persisted-documents layer resolved for this request, if it did."""
-    facts = request_facts(scope)
-    return facts.document if facts is not None else None
+    return request_state(scope).document
 
 
 def request_id(scope) -> str | None:
-    facts = request_facts(scope)
-    return facts.request_id if facts is not None else None
+    return request_state(scope).request_id
 
 
 class _Labels:
@@ -90,7 +66,7 @@ class _Labels:
         self.seen: set[str] = set()
         self.paths: frozenset[str] | None = None
 
-    def __call__(self, scope, facts: RequestFacts) -> str:
+    def __call__(self, scope, facts: RequestState) -> str:
         name = facts.operation
         if name is None:
             route = scope.get("route")  # set by Starlette's router when the request reached it
@@ -144,8 +120,8 @@ class RequestLog:
         started = time.perf_counter()
         given = _header(scope, b"x-request-id")
         made = given is None or not _SANE_ID.fullmatch(given)
-        facts = RequestFacts(f"{self.id_prefix}{next(self.ids):016x}" if made else given.decode("ascii"))
-        scope.setdefault("state", {})[FACTS] = facts
+        facts = request_state(scope)
+        facts.request_id = f"{self.id_prefix}{next(self.ids):016x}" if made else given.decode("ascii")
         header = (b"x-request-id", facts.request_id.encode("ascii"))
         status = 500  # what the client gets when the app raises before answering
 

@@ -8,7 +8,8 @@ from datetime import datetime
 import strawberry
 
 from ..context import Info
-from ..http.budget import CLIENT_SPECIFIC_STATE, Charge, account_of
+from ..http.budget import Charge, account_of
+from ..http.request_state import request_state
 
 
 @strawberry.type(
@@ -41,7 +42,7 @@ async def rate_limit(info: Info) -> RateLimit | None:
     if request is None:
         return None
     # The answer shows this client's own budget: the answer cache must not keep it for others.
-    request.scope.setdefault("state", {})[CLIENT_SPECIFIC_STATE] = True
+    request_state(request.scope).client_specific = True
     account = account_of(request.scope)
     charge = await account.current() if account is not None else None
     return RateLimit.of(charge) if charge is not None else None
