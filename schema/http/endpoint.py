@@ -4,6 +4,7 @@ and error codes."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -29,7 +30,7 @@ from .budget import account_of, asks_cost
 from .graphiql import page as graphiql_page
 from .rate_limit import client_key
 from .request_log import name_operation
-from .request_state import request_state
+from .request_state import authenticated, request_state
 from .subscriptions import INIT_WAIT, MAX_OPERATIONS, PROTOCOLS, SubscriptionsOnly, TextFrames, connection_token
 from .view import GRAPHQL_RESPONSE_JSON, GraphQLOverHTTP
 
@@ -68,6 +69,7 @@ class PortalGraphQL(GraphQLOverHTTP):
             allowed_origins=allowed_origins,
         )  # fmt: skip
         self.sessions = sessions
+        self._authenticate = functools.partial(authenticate, sessions)
         self.store = store
         self.limits = limits
         self.clock = clock
@@ -90,7 +92,7 @@ class PortalGraphQL(GraphQLOverHTTP):
             self.sessions,
             self.clock,
             language=negotiate_language(request.headers.get("accept-language")),
-            principal=await authenticate(self.sessions, token := bearer_token(request.scope)),
+            principal=await authenticated(request.scope, token := bearer_token(request.scope), self._authenticate),
             token=token,
             store=self.store,
             limits=self.limits,

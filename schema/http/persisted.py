@@ -59,7 +59,7 @@ from ...storage.hot_reads import HotReads
 from .asgi import bearer_token, graphql_request, header_map, read_body
 from .metrics import CACHE_HITS
 from .request_log import resolved_document
-from .request_state import parsed_request, request_state
+from .request_state import authenticated, parsed_request, request_state
 from .view import GRAPHQL_RESPONSE_JSON, negotiate_media_type
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,7 @@ class PersistedDocuments:
 
     async def _unless_signed_in(self, scope) -> None:
         token = bearer_token(scope)
-        if token is None or await self.authenticate(token) is None:
+        if token is None or await authenticated(scope, token, self.authenticate) is None:
             raise Refusal(
                 DOCUMENT_NOT_TRUSTED,
                 "This server runs only its trusted documents for anonymous clients, and this document is not one of "

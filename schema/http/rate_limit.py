@@ -77,7 +77,7 @@ from redis.backoff import NoBackoff
 from ...domain.errors import RATE_LIMITED
 from . import metrics
 from .asgi import bearer_token, send_json_error
-from .request_state import request_state
+from .request_state import authenticated, request_state
 
 REQUESTS_PER_MINUTE = 600
 EXEMPT = ("/healthz",)
@@ -246,7 +246,7 @@ class RateLimit:
         key = token_key(token)
         if not self._known_valid(key):
             wait = await self.budgets.take(address)
-            if wait is not None or await self.authenticate(token) is None:
+            if wait is not None or await authenticated(scope, token, self.authenticate) is None:
                 return wait
             self._remember(key)
         return await self.budgets.take(key)

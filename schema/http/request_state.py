@@ -9,7 +9,8 @@ the same parse; the view (strawberry) parses what reaches it itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 # The key of the `RequestState` in the scope's "state".
@@ -42,6 +43,8 @@ class RequestState:
     store_failed: bool = False
     # The GraphQL context the endpoint built (endpoint.py), for the errors of its answer.
     context: Any = None
+    # Bearer tokens checked during this request, with their principal (None: not valid).
+    principals: dict[str | None, Any] = field(default_factory=dict)
 
 
 def request_state(scope) -> RequestState:
@@ -62,3 +65,12 @@ def parsed_request(scope, body: bytes | None, parse) -> Operation | None:
     parsed = parse(body)
     state.body, state.parsed = body, parsed
     return parsed
+
+
+async def authenticated(scope, token: str | None, authenticate: Callable[[str | None], Awaitable[Any]]):
+    """The principal of `token` (None when it is not valid), read once a request however many
+    layers ask (the rate limit, the persisted documents, the upload guard, the endpoint)."""
+    principals = request_state(scope).principals
+    if token not in principals:
+        principals[token] = await authenticate(token)
+    return principals[token]

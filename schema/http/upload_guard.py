@@ -33,6 +33,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ...domain.errors import UNAUTHENTICATED
 from .asgi import bearer_token, drain, header_map, run_or_refuse, send_json_error
+from .request_state import authenticated
 from .upload_parts import Parts, Refused, UploadLimits, malformed, too_large
 
 # After a refusal, read and drop this much of what the client still sends, so that it reads the
@@ -101,7 +102,7 @@ class UploadGuard:
 
     async def _admit(self, scope, headers: dict, options: dict) -> _Parser:
         """The checks that need no byte of the body."""
-        if await self.authenticate(bearer_token(scope)) is None:
+        if await authenticated(scope, bearer_token(scope), self.authenticate) is None:
             raise Refused(401, "Uploads need a signed-in user: send `Authorization: Bearer <token>`.", UNAUTHENTICATED)
         boundary = options.get(b"boundary", b"")
         if not _BOUNDARY.fullmatch(boundary):
