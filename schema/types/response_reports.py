@@ -11,20 +11,15 @@ import strawberry
 from ...domain import response_reports
 from ...domain.response_reports import MAX_REPORT_TEXT
 from ...workflows.screening import FlagKind as ScreeningFlagKind
-from .responses import ScreeningFlag
+from .responses import RemovalReason, ScreeningFlag
 from .vocabulary import described_enum
 
 ReportReason = described_enum(
     response_reports.ReportReason,
     description="Why someone reports a response: the grounds on which moderators remove one (the FAQ's list), or OTHER.",
     values={
-        "PROFANE_OR_ABUSIVE": "Profane, abusive or defamatory language.",
-        "IDENTIFIES_PERSON": "Names of people, or anything that identifies an individual.",
-        "UNLAWFUL": "Content that could violate national law.",
-        "ATTACKS_PROTECTED_GROUP": "Attacks, threatens or insults people on the grounds of national or social origin, "
-        "race, ethnicity, colour, religion, political opinion, gender, gender identity, sexual orientation, disability or "
-        "HIV/AIDS status.",
-        "OFF_TOPIC": "Not about the factory's working conditions.",
+        # The grounds in RemovalReason's words, so that both say the same.
+        **{v.name: v.description for v in RemovalReason.__strawberry_definition__.values if v.name != "WITHDRAWN"},
         "OTHER": "Another reason: say which in the report's text.",
     },
 )
