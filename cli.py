@@ -94,6 +94,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check", help="list the stored files that attachments refer to and the store lacks (exit 1 if any)"
     ).set_defaults(run=_attachments_check)
 
+    webhooks = commands.add_parser("webhooks", help="endpoints that receive the public changes, signed (Standard Webhooks)")
+    webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    hook = webhook_commands.add_parser(
+        "add", help="subscribe an endpoint; prints `webhook <id>` first and its signing secret alone on the last line"
+    )
+    hook.add_argument("--url", required=True, help="where changes are POSTed (http:// or https://, a public address)")
+    hook.add_argument("--country", action="append", default=[], help="only changes of this country (repeatable)")
+    hook.add_argument("--factory", action="append", default=[], help="only changes of this factory, its API id (repeatable)")
+    hook.set_defaults(run=_webhooks_add)
+    webhook_commands.add_parser("list", help="list endpoints and their deliveries' counts").set_defaults(run=_webhooks_list)
+    unhook = webhook_commands.add_parser("remove", help="stop sending to an endpoint; its deliveries go too")
+    unhook.add_argument("webhook", type=int)
+    unhook.set_defaults(run=_webhooks_remove)
+    sent = webhook_commands.add_parser("deliveries", help="an endpoint's latest deliveries, newest first")
+    sent.add_argument("webhook", type=int)
+    sent.add_argument("--limit", type=_at_least_one, default=50)
+    sent.set_defaults(run=_webhooks_deliveries)
+    again = webhook_commands.add_parser("redeliver", help="send a delivery again (same webhook-id and body)")
+    again.add_argument("delivery", type=int)
+    again.set_defaults(run=_webhooks_redeliver)
+
     args = parser.parse_args(argv)
     return args.run(args, Settings.from_env())
 
@@ -257,6 +278,76 @@ def _not_sqlite(command: str, args: argparse.Namespace, settings: Settings) -> i
     for line in lines:
         print(line)
     return 3
+
+
+def _webhook_command(name: str, settings: Settings, work):
+    """Runs `work(sessions)`; a refusal is printed and becomes exit status 1 (None returned)."""
+    try:
+        return asyncio.run(_with_sessions(settings, work))
+    except PortalError as error:
+        print(f"portal webhooks {name}: {error.message}", file=sys.stderr)
+        return None
+
+
+def _webhooks_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .workflows.webhooks import add_webhook
+
+    created = _webhook_command("add", settings, lambda sessions: add_webhook(
+        sessions, args.url, countries=args.country, factories=args.factory, allow_private=settings.webhook_allow_private
+    ))  # fmt: skip
+    if created is None:
+        return 1
+    print(f"webhook {created.pk}")
+    print(f"url: {created.url}")
+    print(f"countries: {', '.join(created.countries) or 'all'}; factories: {', '.join(created.factories) or 'all'}")
+    print("the signing secret (receivers verify deliveries with it; `portal webhooks list` does not show it):")
+    print(created.secret)
+    return 0
+
+
+def _webhooks_list(_args: argparse.Namespace, settings: Settings) -> int:
+    from .workflows.webhooks import list_webhooks
+
+    for hook in asyncio.run(_with_sessions(settings, list_webhooks)):
+        row = hook.row
+        state = f"disabled {row.disabled_at:%Y-%m-%d %H:%M} UTC: {row.disabled_reason}" if row.disabled_at else "active"
+        print(
+            f"{row.pk}\t{row.url}\tcountries: {','.join(row.countries) or 'all'}\tfactories: {','.join(row.factories) or 'all'}"
+            f"\t{state}\tpending {hook.pending}, delivered {hook.delivered}, failed {hook.failed}"
+        )
+    return 0
+
+
+def _webhooks_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from .workflows.webhooks import remove_webhook
+
+    if _webhook_command("remove", settings, lambda sessions: remove_webhook(sessions, args.webhook)) is None:
+        return 1
+    print(f"webhook {args.webhook} removed")
+    return 0
+
+
+def _webhooks_deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    from .workflows.webhooks import webhook_deliveries
+
+    rows = _webhook_command("deliveries", settings, lambda sessions: webhook_deliveries(sessions, args.webhook, args.limit))
+    if rows is None:
+        return 1
+    for row in rows:
+        outcome = row.last_error or (f"HTTP {row.last_status_code}" if row.last_status_code else "-")
+        upcoming = f"next attempt {row.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC" if row.status == "PENDING" else ""
+        print(f"{row.pk}\t{row.status}\t{row.message_id}\tattempts {row.attempts}\t{outcome}\t{upcoming}".rstrip())
+    return 0
+
+
+def _webhooks_redeliver(args: argparse.Namespace, settings: Settings) -> int:
+    from .workflows.webhooks import redeliver
+
+    row = _webhook_command("redeliver", settings, lambda sessions: redeliver(sessions, args.delivery))
+    if row is None:
+        return 1
+    print(f"delivery {row.pk} queued again (webhook-id {row.message_id})")
+    return 0
 
 
 def _attachments_sweep(args: argparse.Namespace, settings: Settings) -> int:

@@ -69,6 +69,14 @@ class Settings:
     # Bounds of the documents registered by automatic persisted queries (storage/persisted.py).
     persisted_max_documents: int = 10_000
     persisted_max_mb: int = 64
+    # Where the Atom feed's entries link a factory: a URL template with `{id}` (the factory's id),
+    # e.g. https://portal.example/f/{id}; empty: a GET /graphql URL of the factory's node.
+    factory_url: str = ""
+    # Seconds between a webhook delivery's failed attempt and the next (workflows/webhooks.py):
+    # one attempt more than delays; then it is marked failed.
+    webhook_retries: tuple[float, ...] = (5, 30, 120, 600, 3600, 21600, 86400)
+    # Let webhook endpoints resolve to loopback and private addresses (tests, closed networks).
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +112,9 @@ class Settings:
             trusted_documents=_trusted_documents(env.get("PORTAL_TRUSTED_DOCUMENTS", "")),
             persisted_max_documents=_positive(env, "PORTAL_PERSISTED_MAX_DOCUMENTS", cls.persisted_max_documents),
             persisted_max_mb=_positive(env, "PORTAL_PERSISTED_MAX_MB", cls.persisted_max_mb),
+            factory_url=_factory_url(env.get("PORTAL_FACTORY_URL", "")),
+            webhook_retries=_delays(env, "PORTAL_WEBHOOK_RETRIES", cls.webhook_retries),
+            webhook_allow_private=env.get("PORTAL_WEBHOOK_ALLOW_PRIVATE", "") == "1",
         )
 
     @property
@@ -140,6 +151,16 @@ def _public_url(raw: str) -> str:
     parts = urlsplit(url)
     if url and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment):
         raise SystemExit(f"PORTAL_PUBLIC_URL must be an http(s) URL such as https://api.example.org, not {raw!r}")
+    return url
+
+
+def _factory_url(raw: str) -> str:
+    url = raw.strip()
+    parts = urlsplit(url.replace("{id}", "ID"))
+    if url and ("{id}" not in url or parts.scheme not in ("http", "https") or not parts.netloc):
+        raise SystemExit(
+            f"PORTAL_FACTORY_URL must be an http(s) URL with {{id}}, such as https://portal.example/f/{{id}}, not {raw!r}"
+        )
     return url
 
 
@@ -216,6 +237,20 @@ def _seconds(env, name: str, default: float) -> float:
     if not 0 < seconds < float("inf"):
         raise SystemExit(f"{name} must be a positive number of seconds, not {raw!r}")
     return seconds
+
+
+def _delays(env, name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    """Comma-separated seconds, each 0 or more; empty: none."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        delays = tuple(float(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        delays = (-1.0,)
+    if not all(0 <= delay < float("inf") for delay in delays):
+        raise SystemExit(f"{name} must be seconds separated by commas, such as 5,30,120, not {raw!r}")
+    return delays
 
 
 def _normalise_url(url: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .access import Principal
+from .access import Principal, require_user
+from .errors import Forbidden
 from .moderation import RemovalReason, ResponseState, Role
 
 MAX_TEXT = 5000
@@ -40,6 +41,10 @@ class ResponseRecord:
     claimed_by_pk: int | None
     claim_expires_at: datetime | None
     attachments: tuple[AttachmentInfo, ...] = ()
+    # What the factory should change, from the moderator who removed it (factory side only).
+    explanation: str | None = None
+    # The removed response this one revises (its public id; factory side only).
+    revises_public_id: str | None = None
 
     def claimed_by_other(self, user_pk: int, now: datetime) -> bool:
         return (
@@ -48,6 +53,11 @@ class ResponseRecord:
             and self.claim_expires_at is not None
             and self.claim_expires_at > now
         )
+
+
+# Who may read the moderation log and the moderators' figures: the people who do moderation,
+# and those who run it.
+OVERSIGHT_ROLES = frozenset({Role.MODERATOR, Role.STEWARD})
 
 
 # The one state the public sees (reads that list public responses select it in SQL).
@@ -67,7 +77,9 @@ def may_see(principal: Principal | None, record: ResponseRecord, current_assessm
         return True
     if principal is None:
         return False
-    if principal.role is Role.MODERATOR:
+    if principal.role in OVERSIGHT_ROLES:
+        # Moderators decide every response; stewards, who run moderation, read them (and the
+        # moderation log), read-only.
         return True
     return principal.role is Role.SUPPLIER and principal.factory_pk == record.factory_pk
 
@@ -75,3 +87,22 @@ def may_see(principal: Principal | None, record: ResponseRecord, current_assessm
 def may_see_moderation(principal: Principal | None) -> bool:
     """Flags, the audit trail and claims are for moderators only."""
     return principal is not None and principal.role is Role.MODERATOR
+
+
+def may_see_factory_side(principal: Principal | None, record: ResponseRecord) -> bool:
+    """What is between the factory and the moderators, never public: the explanation of a
+    removal and the removed response a new one revises. The factory's own users (the author and
+    colleagues, who see its removed responses anyway) and moderators see it."""
+    if principal is None:
+        return False
+    if principal.role is Role.MODERATOR:
+        return True
+    return principal.role is Role.SUPPLIER and principal.factory_pk == record.factory_pk
+
+
+def require_oversight(principal: Principal | None) -> Principal:
+    """UNAUTHENTICATED without a user; FORBIDDEN for anyone but a moderator or a steward."""
+    principal = require_user(principal)
+    if principal.role not in OVERSIGHT_ROLES:
+        raise Forbidden("Only moderators and stewards may do this.")
+    return principal

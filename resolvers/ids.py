@@ -24,6 +24,19 @@ def to_global(type_name: str, key: str) -> str:
     return relay.to_base64(type_name, key)
 
 
+def user_id(user_pk: int | None) -> str | None:
+    """A user's opaque id (users are no Node: only filters take it)."""
+    return to_global("User", str(user_pk)) if user_pk is not None else None
+
+
+def user_key(global_id: str, argument: str) -> int:
+    """The user a `user_id` names; BAD_USER_INPUT for anything else."""
+    key = node_key(global_id, "User", argument)
+    if not key.isdigit():
+        raise BadUserInput(f"{global_id!r} is not a valid id.", argument=argument)
+    return int(key)
+
+
 # The most ids `nodes(ids:)` takes at once: a page's worth, as `first` on connections.
 MAX_NODE_IDS = 100
 

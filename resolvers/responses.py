@@ -38,8 +38,10 @@ def response_key(global_id: str) -> str:
 async def submit(
     sessions: Sessions, store: ObjectStore, limits: Limits, principal: Principal | None, clock: Callable[[], datetime],
     *, assessment_id: str, finding_id: str | None, text: str, files, bus: EventBus | None = None,
+    revises: str | None = None,
 ) -> ResponseRecord:
     assessment = node_key(assessment_id, "Assessment", "assessmentId")
+    revised = node_key(revises, "Response", "revises") if revises is not None else None
     question = None
     if finding_id is not None:
         finding_assessment, _, question = node_key(finding_id, "Finding", "findingId").partition("/")
@@ -47,7 +49,7 @@ async def submit(
             raise BadUserInput("The finding belongs to another assessment.", argument="findingId")
     return await submit_response(
         sessions, store, principal, assessment_id=assessment, question_id=question, text=text,
-        uploads=await read_uploads(files), limits=limits, clock=clock, bus=bus,
+        uploads=await read_uploads(files), limits=limits, clock=clock, bus=bus, revises=revised,
     )
 
 
@@ -61,11 +63,11 @@ async def approve(
 
 async def remove(
     sessions: Sessions, principal, response_id: str, version: int, reason: RemovalReason, note: str | None,
-    *, bus: EventBus | None = None,
+    *, explanation: str | None = None, bus: EventBus | None = None,
 ) -> ResponseRecord:
     return await workflow.decide_response(
         sessions, principal, response_key(response_id), action=Action.REMOVE, version=version, reason=reason,
-        note=note, bus=bus,
+        note=note, explanation=explanation, bus=bus,
     )  # fmt: skip
 
 
@@ -152,18 +154,18 @@ async def _decide_one(sessions: Sessions, principal, d: Decision, bus: EventBus 
     key = None
     try:
         key = response_key(d.id)
-        if d.explanation is not None:
-            # Stored and shown to the factory with removeResponse's explanation, a later part.
-            raise BadUserInput("`explanation` is not supported yet: leave it out.", argument="explanation")
         if d.reason is not None and d.action is not DecisionAction.REMOVE:
             raise BadUserInput("A `reason` goes with REMOVE only.", argument="reason")
+        if d.explanation is not None and d.action is not DecisionAction.REMOVE:
+            raise BadUserInput("An `explanation` goes with REMOVE only.", argument="explanation")
         if d.action is DecisionAction.DISMISS_REPORTS:
             record = await workflow.dismiss_reports(sessions, principal, key, version=d.version, note=d.note, bus=bus)
         else:
             action = Action.APPROVE if d.action is DecisionAction.APPROVE else Action.REMOVE
             record = await workflow.decide_response(
-                sessions, principal, key, action=action, version=d.version, reason=d.reason, note=d.note, bus=bus
-            )
+                sessions, principal, key, action=action, version=d.version, reason=d.reason, note=d.note,
+                explanation=d.explanation, bus=bus,
+            )  # fmt: skip
     except PortalError as error:
         return DecisionOutcome(d, await workflow.current_record(sessions, key) if key else None, error)
     return DecisionOutcome(d, record)

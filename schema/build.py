@@ -4,13 +4,14 @@ through (error codes, the query budgets, introspection, the depth, alias and tok
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from .extensions.errors import ExecutionMarker
 from .extensions.introspection import IntrospectionGate
 from .extensions.limits import NodeBudget
 from .extensions.subscriptions import SubscriptionsOverWebSocket
+from .extensions.validation_rules import AliasLimit, DepthLimit
 from .types.decisions import DecisionMutation
 from .types.moderation import ModerationQuery
 from .types.mutation import Mutation
@@ -44,8 +45,8 @@ def build_schema() -> strawberry.Schema:
             NodeBudget,
             IntrospectionGate,
             SubscriptionsOverWebSocket,
-            lambda: QueryDepthLimiter(max_depth=12),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
+            DepthLimit,
+            AliasLimit,
             lambda: MaxTokensLimiter(max_token_count=2000),
             ParserCache,
             ValidationCache,

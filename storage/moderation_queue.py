@@ -135,12 +135,10 @@ def _after(order, position: QueuePosition) -> ColumnElement[bool]:
 
 
 async def queue_count(session: AsyncSession, f: QueueFilter) -> int:
-    statement = (
-        select(func.count())
-        .select_from(ResponseRow)
-        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
-        .where(*queue_conditions(f))
-    )
+    statement = select(func.count()).select_from(ResponseRow).where(*queue_conditions(f))
+    if f.countries or f.factory_source_ids:
+        # Only these conditions read the factory; without them the count reads the queue's index alone.
+        statement = statement.join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
     return (await session.exec(statement)).scalar_one()
 
 
@@ -150,6 +148,22 @@ async def queue_stats(session: AsyncSession) -> list[tuple[str, int, datetime]]:
         select(FactoryRow.country_code, func.count(), func.min(ResponseRow.posted_at))
         .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
         .where(ResponseRow.state == ResponseState.SUBMITTED.value)
+        .group_by(FactoryRow.country_code)
+        .order_by(FactoryRow.country_code)
+    )
+    return [(country, count, oldest) for country, count, oldest in (await session.exec(statement)).all()]
+
+
+async def reported_stats(session: AsyncSession) -> list[tuple[str, int, datetime]]:
+    """Per country: how many approved responses have open reports, and since when the oldest
+    open report is waiting."""
+    counts = response_reports.open_reports()
+    statement = (
+        select(FactoryRow.country_code, func.count(), func.min(counts.c.first_at))
+        .select_from(ResponseRow)
+        .join(counts, counts.c.response_pk == ResponseRow.pk)
+        .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
+        .where(ResponseRow.state == ResponseState.APPROVED.value)
         .group_by(FactoryRow.country_code)
         .order_by(FactoryRow.country_code)
     )

@@ -67,11 +67,13 @@ async def add_response(
     state: ResponseState,
     posted_at: datetime,
     severity: int,
+    revises_pk: int | None = None,
 ) -> ResponseRow:
     """A new response at version 1, flushed so that its `pk` can be referenced."""
     response = ResponseRow(
         public_id=new_public_id(), factory_pk=factory_pk, assessment_pk=assessment_pk, question_id=question_id,
         author_pk=author_pk, text=text, state=state.value, version=1, posted_at=posted_at, severity=severity,
+        revises_pk=revises_pk,
     )  # fmt: skip
     session.add(response)
     await session.flush()
@@ -156,7 +158,7 @@ async def guarded_update(session: AsyncSession, pk: int, conditions: Sequence[Co
 
 async def move(
     session: AsyncSession, pk: int, *, seen_version: int, target: ResponseState, reason: RemovalReason | None,
-    unless_claimed_by_other: tuple[int, datetime] | None = None,
+    unless_claimed_by_other: tuple[int, datetime] | None = None, explanation: str | None = None,
 ) -> bool:  # fmt: skip
     """Move the response to `target` if it is still at the version the actor saw (and, given a
     moderator and the time, claimed by nobody else); the claim ends with it. False when another
@@ -167,6 +169,7 @@ async def move(
     return await guarded_update(
         session, pk, conditions, state=target.value, version=seen_version + 1,
         removal_reason=reason.value if reason else None, claimed_by_pk=None, claim_expires_at=None,
+        explanation=explanation,
     )  # fmt: skip
 
 

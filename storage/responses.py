@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..domain.moderation import EventKind, RemovalReason, ResponseState
@@ -21,11 +22,16 @@ from .tables.supplier_responses import AttachmentRow, ResponseEventRow, Response
 from .tables.users import UserRow
 
 
+# The removed response a response revises (`revises_pk`), for its public id.
+_Revised = aliased(ResponseRow, name="revised")
+
+
 def select_records():
     return (
-        select(ResponseRow, FactoryRow.source_id, FactoryRow.country_code, AssessmentRow.source_id)
+        select(ResponseRow, FactoryRow.source_id, FactoryRow.country_code, AssessmentRow.source_id, _Revised.public_id)
         .join(FactoryRow, FactoryRow.pk == ResponseRow.factory_pk)
         .join(AssessmentRow, AssessmentRow.pk == ResponseRow.assessment_pk)
+        .outerjoin(_Revised, _Revised.pk == ResponseRow.revises_pk)
     )
 
 
@@ -51,8 +57,10 @@ async def read_records(session: AsyncSession, statement) -> list[ResponseRecord]
             claimed_by_pk=r.claimed_by_pk,
             claim_expires_at=r.claim_expires_at,
             attachments=tuple(attachments.get(r.pk, ())),
+            explanation=r.explanation,
+            revises_public_id=revised,
         )
-        for r, factory, country, assessment in rows
+        for r, factory, country, assessment, revised in rows
     ]
 
 
@@ -122,6 +130,10 @@ class Event:
     at: datetime
     reason: RemovalReason | None
     note: str | None
+    # The event's key and its response's public id (the moderation log pages and links by them).
+    pk: int | None = None
+    response_public_id: str | None = None
+    actor_pk: int | None = None
 
 
 async def flags_of(session: AsyncSession, response_pks: Sequence[int]) -> dict[int, list[Flag]]:
@@ -139,25 +151,40 @@ async def events_of(session: AsyncSession, response_pks: Sequence[int]) -> dict[
     found: dict[int, list[Event]] = defaultdict(list)
     for part in chunks(list(response_pks)):
         rows = await session.exec(
-            select(ResponseEventRow, UserRow.name, UserRow.role)
-            .outerjoin(UserRow, UserRow.pk == ResponseEventRow.actor_pk)
+            select_events()
             .where(ResponseEventRow.response_pk.in_(part))
             .order_by(ResponseEventRow.at, ResponseEventRow.pk)
         )
-        for e, name, role in rows.all():
-            found[e.response_pk].append(
-                Event(
-                    kind=EventKind(e.kind),
-                    from_state=ResponseState(e.from_state) if e.from_state else None,
-                    to_state=ResponseState(e.to_state) if e.to_state else None,
-                    actor_name=name,
-                    actor_role=role,
-                    at=e.at,
-                    reason=RemovalReason(e.reason) if e.reason else None,
-                    note=e.note,
-                )
-            )
+        for row in rows.all():
+            found[row[0].response_pk].append(event_of(row))
     return found
+
+
+def select_events():
+    """Audit events with their actor's name and role and their response's public id."""
+    return (
+        select(ResponseEventRow, UserRow.name, UserRow.role, ResponseRow.public_id)
+        .join(ResponseRow, ResponseRow.pk == ResponseEventRow.response_pk)
+        .outerjoin(UserRow, UserRow.pk == ResponseEventRow.actor_pk)
+    )
+
+
+def event_of(row) -> Event:
+    """An `Event` from a row of `select_events()`."""
+    e, name, role, response_public_id = row
+    return Event(
+        kind=EventKind(e.kind),
+        from_state=ResponseState(e.from_state) if e.from_state else None,
+        to_state=ResponseState(e.to_state) if e.to_state else None,
+        actor_name=name,
+        actor_role=role,
+        at=e.at,
+        reason=RemovalReason(e.reason) if e.reason else None,
+        note=e.note,
+        pk=e.pk,
+        response_public_id=response_public_id,
+        actor_pk=e.actor_pk,
+    )
 
 
 async def factory_source_id(session: AsyncSession, factory_pk: int) -> str | None:

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from ..storage.batches import chunks
 from ..storage.projection import refresh_public_view
+from ..storage.public_change_writer import record_public_changes
 from ..storage.public_counts import count_factories
 from ..storage.public_filter import FactoryFilter
 from .import_plan import Plan
@@ -208,7 +209,8 @@ async def write_plan(
             (await session.exec(select(FACTORY.c.pk).where(FACTORY.c.country_code.in_(part)))).scalars()
         )
     # Also when no factory is affected: question texts are public, and the data version must move.
-    await refresh_public_view(session, affected, today=now.date())
+    changed = await refresh_public_view(session, affected, today=now.date())
+    await record_public_changes(session, changed, now)
 
     summary.public_factories = await count_factories(session, FactoryFilter(), now.date())
     await session.exec(

@@ -1,5 +1,6 @@
-"""The steps after submission: moderators claim, release, note, approve and remove; the author
-withdraws. Each step owns its transaction.
+"""The steps after submission: moderators claim, release, note, approve, remove and dismiss
+reports; the author withdraws (the public's reports: workflows/response_reports.py). Each step
+owns its transaction.
 
 Who may take a step from which state is `domain.moderation.step` (the table); the role is
 checked before anything is read, so that a refused caller learns nothing about the response.
@@ -32,9 +33,12 @@ from ..storage.db import Sessions, write_transaction
 from ..storage.event_bus import EventBus, publish
 from ..storage.moderation_queue import QueueFilter
 from ..storage.projection import bump_factory_version
+from ..storage.public_change_writer import record_public_changes
 from .responses import Limits, reload, utc_now
 
 MAX_NOTE = 2000
+# What a removal tells the factory (`explanation`): a few paragraphs.
+MAX_EXPLANATION = 2000
 # The decisions that close a response's open reports from the public.
 CLOSES_REPORTS = (Action.REMOVE, Action.DISMISS_REPORTS)
 # Decisions in one decideResponses call: each is its own transaction, all within one request's
@@ -51,12 +55,16 @@ async def decide_response(
     version: int,
     reason: RemovalReason | None = None,
     note: str | None = None,
+    explanation: str | None = None,
     bus: EventBus | None = None,
 ) -> ResponseRecord:
     """A moderator approves, removes or dismisses the reports of the version of a response they
-    saw. A removal or dismissal closes the response's open reports, by its audit event."""
+    saw. A removal or dismissal closes the response's open reports, by its audit event. A
+    removal may tell the factory what to change (`explanation`, stored on the response: for the
+    factory's users, never the public; the `note` stays in the audit trail)."""
     principal = _may_attempt(principal, action)
     note = _check_note(note)
+    explanation = _check_explanation(action, explanation)
     now = utc_now()
     async with write_transaction(sessions) as session:
         record = await _existing_record(session, public_id)
@@ -72,7 +80,7 @@ async def decide_response(
         reason = removal_reason(action, reason)
         if not await steps.move(
             session, record.pk, seen_version=version, target=transition.target, reason=reason,
-            unless_claimed_by_other=(principal.user_pk, now),
+            unless_claimed_by_other=(principal.user_pk, now), explanation=explanation,
         ):  # fmt: skip
             # Another decision committed between our read and our write.
             raise _conflict(
@@ -85,6 +93,7 @@ async def decide_response(
             events.append(reports_closed(record.pk, record.factory_pk, transition.target))
         if transition.changes_public:
             await bump_factory_version(session, record.factory_pk)
+            await record_public_changes(session, [record.factory_pk], now)
         await publish(bus, session, events)
     return await reload(sessions, public_id)
 
@@ -232,6 +241,22 @@ async def _existing_record(session, public_id: str) -> ResponseRecord:
 
 def _conflict(record: ResponseRecord, message: str, **details) -> Conflict:
     return Conflict(message, state=record.state.value, version=record.version, **details)
+
+
+def _check_explanation(action: Action, explanation: str | None) -> str | None:
+    """A removal's explanation, trimmed (blank: none); BAD_USER_INPUT when too long or given
+    with another decision."""
+    if explanation is None:
+        return None
+    if action is not Action.REMOVE:
+        raise BadUserInput("An `explanation` goes with a removal only.", argument="explanation")
+    explanation = explanation.strip()
+    if len(explanation) > MAX_EXPLANATION:
+        raise BadUserInput(
+            f"An explanation may have at most {MAX_EXPLANATION} characters.", argument="explanation",
+            max=MAX_EXPLANATION,
+        )  # fmt: skip
+    return explanation or None
 
 
 def _check_note(note: str | None) -> str | None:

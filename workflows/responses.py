@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from ..domain.access import Principal, require_factory, require_user
 from ..domain.errors import RATE_LIMITED, BadUserInput, Conflict, PortalError
 from ..domain.events import step_events
-from ..domain.moderation import Action, check_role, step
+from ..domain.moderation import Action, ResponseState, check_role, step
 from ..domain.publication import PublicFactory
 from ..domain.responses import MAX_TEXT, ResponseRecord
 from ..storage import response_steps as steps
@@ -79,8 +79,11 @@ async def submit_response(
     limits: Limits,
     clock: Callable[[], datetime] = utc_now,
     bus: EventBus | None = None,
+    revises: str | None = None,
 ) -> ResponseRecord:
-    """A supplier answers its factory's current published assessment, or one finding of it.
+    """A supplier answers its factory's current published assessment, or one finding of it;
+    `revises` (a response's public id) links it to a removed response of the factory to the
+    same assessment, which it replaces in the factory's eyes (BAD_USER_INPUT otherwise).
 
     Files are decoded only once the supplier is known to own the assessment (and within its
     quota): the checks run on a read first, then the files are cleaned, then the write
@@ -94,6 +97,7 @@ async def submit_response(
         async with sessions() as session:
             now = clock()
             assessment, _public = await _answerable(session, principal, assessment_id, question_id, now)
+            await _revised(session, assessment, revises)
             await _within_quota(session, assessment.factory_pk, now, limits.responses_per_day)
     # A refused file stops everything before anything is written.
     files = [await clean_in_turn(u.data, u.filename, at_once=limits.max_decodes) for u in uploads]
@@ -108,6 +112,7 @@ async def submit_response(
     now = clock()  # cleaning may have waited its turn
     async with write_transaction(sessions) as session:
         assessment, public = await _answerable(session, principal, assessment_id, question_id, now)
+        revises_pk = await _revised(session, assessment, revises)
         await _within_quota(session, assessment.factory_pk, now, limits.responses_per_day, lock=True)
         languages = await steps.country_languages(session, public.country_code)
         flags = screen(text, [f.original_name for f in files], country=public.country_code, languages=languages)
@@ -115,7 +120,7 @@ async def submit_response(
         response = await steps.add_response(
             session, factory_pk=assessment.factory_pk, assessment_pk=assessment.pk, question_id=question_id,
             author_pk=principal.user_pk, text=text, state=transition.target, posted_at=now,
-            severity=severity(flags),
+            severity=severity(flags), revises_pk=revises_pk,
         )  # fmt: skip
         steps.add_step_event(session, response.pk, transition, principal.user_pk, now)
         await publish(bus, session, step_events(transition, response.pk, assessment.factory_pk))
@@ -162,6 +167,22 @@ async def _answerable(
         if question_id not in {f.question_id for f in findings}:
             raise BadUserInput("That finding is not one of this assessment's public findings.", argument="findingId")
     return assessment, public
+
+
+async def _revised(session, assessment: AssessmentRow, revises: str | None) -> int | None:
+    """The key of the response `revises` names: a removed response of the same factory to the
+    same assessment. BAD_USER_INPUT (argument `revises`) otherwise; another factory's id gets
+    the answer of an id that never existed."""
+    if revises is None:
+        return None
+    record = await steps.record_by_public_id(session, revises)
+    if record is None or record.factory_pk != assessment.factory_pk:
+        raise BadUserInput("No response of your factory has this id.", argument="revises")
+    if record.state is not ResponseState.REMOVED or record.assessment_source_id != assessment.source_id:
+        raise BadUserInput(
+            "A response can revise only a removed response to the same assessment.", argument="revises"
+        )
+    return record.pk
 
 
 async def _within_quota(session, factory_pk: int, now: datetime, per_day: int, *, lock: bool = False) -> None:

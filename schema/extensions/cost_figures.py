@@ -64,6 +64,8 @@ REPORT_COST = 50
 FIELD_COSTS: dict[str, int] = {
     "FactoryConnection.totalCount": 1,
     "ModerationQueue.totalCount": 1,
+    "ModerationLogConnection.totalCount": 1,
+    "ViewerResponseConnection.totalCount": 1,
     "FactoryFacets.country": 1,
     "FactoryFacets.factoryType": 1,
     "FactoryFacets.compliance": 1,

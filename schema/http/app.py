@@ -4,6 +4,7 @@ layers, listed in the order a request passes them."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import gc
@@ -25,16 +26,19 @@ from ...storage.objects import open_store
 from ...storage.persisted import ManifestError, load_manifest
 from ...workflows.responses import Limits
 from ...workflows.users import authenticate
+from ...workflows.webhooks import WebhookWorker
 from ..build import schema
 from ..fastpath.executor import CompiledExecutor
 from ..sdl import sdl_text
 from .answer_cache import ResponseCache
 from .headers import CanonicalHeaders
+from .atom_feed import changes_atom
 from .attachments import attachment_endpoint
 from .body_limit import BodyLimit, BodyTimeout
 from .cors import Cors
 from .csv_exports import country_report_csv, factories_csv
 from .endpoint import PortalGraphQL
+from .feed_calendar import CalendarLayer, FeedCalendar
 from . import graphiql
 from .operations import Probes, Readiness, metrics_endpoint, readiness_checks
 from .persisted import PersistedDocuments
@@ -65,6 +69,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     bus = make_event_bus(settings.database_url)
+    # Every server runs one; the one holding the database lease delivers (workflows/webhooks.py).
+    webhooks = WebhookWorker(
+        settings.database_url, bus, retries=settings.webhook_retries, allow_private=settings.webhook_allow_private
+    )
     hot = HotReads(engine, sqlite_path(settings.database_url))
     store = open_store(settings.attachments_url)
     limits = Limits(
@@ -81,6 +89,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
     readiness = Readiness(readiness_checks(engine, store, redis, bus))
     # The request limit and the points budget keep their counters in one store (Redis or memory).
     budgets = SharedStore(settings.redis_url) if settings.rate_limit or settings.rate_limit_points else None
+    # The change feed's calendar changes (an embargo ending, a factory gone), at each day's first request or tick.
+    calendar = FeedCalendar(sessions, clock)
 
     async def sdl(_request: Request) -> PlainTextResponse:
         return PlainTextResponse(sdl_text(schema))
@@ -94,7 +104,14 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
         gc.collect()
         gc.freeze()
         await bus.start()
+        await calendar.ensure()
+        ticking = asyncio.create_task(calendar.tick())
+        await webhooks.start()
         yield
+        await webhooks.stop()
+        ticking.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticking
         await bus.close()
         if redis is not None:
             await redis.aclose()
@@ -121,6 +138,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
             Route("/schema.graphql", sdl),
             Route("/export/factories.csv", factories_csv(sessions, clock)),
             Route("/export/country-report.csv", country_report_csv(sessions, clock)),
+            Route(
+                "/feeds/changes.atom",
+                changes_atom(sessions, clock, public_url=settings.public_url, factory_url=settings.factory_url),
+            ),
             # GraphiQL's scripts and styles (production has no GraphiQL).
             *([] if settings.production else [Route(graphiql.PREFIX + "{path:path}", graphiql.asset, methods=["GET"])]),
         ],
@@ -135,6 +156,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
             Middleware(Cors, origins=settings.cors_origins, public_url=settings.public_url),
             # Probes answer before any limit or cache, and read nothing of the request.
             Middleware(Probes, readiness=readiness),
+            # Before every cache and answer: the feed holds the day's calendar changes.
+            Middleware(CalendarLayer, calendar=calendar),
             Middleware(BodyTimeout, idle=settings.body_idle_seconds, total=settings.body_total_seconds),
             Middleware(
                 RateLimit, requests_per_minute=settings.rate_limit, authenticate=functools.partial(authenticate, sessions),
@@ -180,5 +203,6 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.event_bus = bus
+    app.state.webhooks = webhooks
     app.state.hot_reads = hot
     return app

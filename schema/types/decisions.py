@@ -41,8 +41,9 @@ class DecisionInput:
     )
     explanation: str | None = strawberry.field(
         default=None,
-        description="What the factory should change, for a REMOVE. Not supported yet: a decision that has one "
-        "is refused with BAD_USER_INPUT (argument `explanation`) and changes nothing.",
+        description="What the factory should change, for a REMOVE only (as removeResponse's `explanation`: the "
+        "factory's users see it, the public never does; at most 2,000 characters). With another action, or too long, "
+        "that decision is refused with BAD_USER_INPUT and changes nothing.",
     )
 
     def decision(self) -> actions.Decision:

@@ -11,11 +11,13 @@ from ...domain.errors import NotFound
 from ...resolvers import cursors
 from ...resolvers import responses as actions
 from ...resolvers.ids import node_key
+from ...resolvers.moderation_log import country_figures
 from ...resolvers.issues import normalise_country_code
 from ...storage.moderation_queue import QueueFilter, QueueName
 from ..context import Info
 from .responses import FlagKind, Response
 from .public import PageInfo
+from .viewer_responses import viewer_responses_field
 from .vocabulary import After, First, described_enum
 
 ModerationQueueName = described_enum(
@@ -87,12 +89,23 @@ class ModerationQueue:
         return await actions.queue_count(info.context.sessions, self.page.filter)
 
 
-@strawberry.type(description="How many submitted responses of one country's factories wait, and for how long.")
+@strawberry.type(
+    description="How many responses of one country's factories wait for a moderator, in each queue, and for how long."
+)
 class QueueStats:
     country: str = strawberry.field(description="The country's ISO 3166-1 alpha-2 code.")
-    waiting: int = strawberry.field(description="How many responses wait for a decision.")
-    oldest_posted_at: datetime = strawberry.field(description="When the one waiting longest was posted (date and time, UTC).")
+    waiting: int = strawberry.field(description="How many submitted responses wait for a decision (the SUBMITTED queue).")
+    oldest_posted_at: datetime = strawberry.field(
+        description="When the one waiting longest was posted (date and time, UTC); when none is submitted, when the "
+        "oldest open report came (`oldestReportedAt`)."
+    )
     oldest_waiting_hours: float = strawberry.field(description="How long that one has waited, in hours (two decimals).")
+    reported: int = strawberry.field(
+        description="How many approved responses have open reports from the public (the REPORTED queue)."
+    )
+    oldest_reported_at: datetime | None = strawberry.field(
+        description="When the oldest of their open reports came (date and time, UTC); null when none is reported."
+    )
 
 
 @strawberry.type(description="The user a bearer token belongs to.")
@@ -100,6 +113,7 @@ class Viewer:
     name: str = strawberry.field(description="The user's name as registered.")
     role: str = strawberry.field(description="supplier (a factory's own user), moderator or steward.")
     factory_id: strawberry.ID | None = strawberry.field(description="A supplier's factory (a Factory id); null for other roles.")
+    responses = viewer_responses_field
 
 
 @strawberry.type
@@ -121,16 +135,23 @@ class ModerationQuery:
         page = await actions.queue_page(c.sessions, c.principal, 20 if first is None else first, after, spec)
         return ModerationQueue(page=page)
 
-    @strawberry.field(description="Moderators only: per country, how many responses wait and for how long.")
+    @strawberry.field(
+        description="Moderators and stewards: per country with anything waiting, how many responses wait in each "
+        "queue and for how long. (Per moderator figures: moderatorStats.)"
+    )
     async def moderation_stats(self, info: Info) -> list[QueueStats]:
         c = info.context
-        return [
-            QueueStats(
-                country=country, waiting=waiting, oldest_posted_at=oldest,
-                oldest_waiting_hours=round((c.now - oldest).total_seconds() / 3600, 2),
+        stats = []
+        for f in await country_figures(c.sessions, c.principal):
+            oldest = f.oldest_posted_at or f.oldest_reported_at
+            stats.append(
+                QueueStats(
+                    country=f.country, waiting=f.waiting, oldest_posted_at=oldest,
+                    oldest_waiting_hours=round((c.now - oldest).total_seconds() / 3600, 2),
+                    reported=f.reported, oldest_reported_at=f.oldest_reported_at,
+                )  # fmt: skip
             )
-            for country, waiting, oldest in await actions.queue_stats(c.sessions, c.principal)
-        ]
+        return stats
 
     @strawberry.field(
         description="One response, if you may see it (approved and current ones are public; the factory's users and "

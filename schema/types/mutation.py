@@ -42,6 +42,12 @@ class SubmitResponseInput:
     attachments: list[Upload] | None = strawberry.field(
         default=None, description="JPEG, PNG, WebP or PDF; at most 5 files of 10 MB (GraphQL multipart request)."
     )
+    revises: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A removed response of the factory to the same assessment (a Response id) that this one revises, "
+        "after its `explanation`; BAD_USER_INPUT (argument `revises`) for any other. Moderators and the factory's "
+        "users see the link as `Response.revises`; the public never does. Default: none.",
+    )
 
 
 @strawberry.type(
@@ -59,7 +65,7 @@ class Mutation:
             record = await actions.submit(
                 c.sessions, c.store, c.limits, c.principal, c.clock,
                 assessment_id=input.assessment_id, finding_id=input.finding_id, text=input.text, files=input.attachments,
-                bus=c.bus,
+                bus=c.bus, revises=input.revises,
             )
         except BaseException:
             UPLOADS.labels("refused").inc(files)
@@ -109,9 +115,19 @@ class Mutation:
         version: SeenVersion,
         reason: Annotated[RemovalReason, strawberry.argument(description="The grounds (not WITHDRAWN, which is the author's).")],
         note: Note = None,
+        explanation: Annotated[
+            str | None,
+            strawberry.argument(
+                description="What the factory should change, in words its users understand: shown to the factory's "
+                "own users (`viewer.responses`, `response(id:)`) and moderators as `Response.explanation`, never to "
+                "the public (the `note` stays internal). At most 2,000 characters (BAD_USER_INPUT beyond). Default: none."
+            ),
+        ] = None,
     ) -> Response:
         c = info.context
-        record = await actions.remove(c.sessions, c.principal, id, version, reason, note, bus=c.bus)
+        record = await actions.remove(
+            c.sessions, c.principal, id, version, reason, note, explanation=explanation, bus=c.bus
+        )
         return Response.of(record)
 
     @strawberry.mutation(

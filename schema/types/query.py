@@ -12,6 +12,8 @@ from ...resolvers import issues as issue_reads
 from ...resolvers.ids import node_key
 from ..context import Info
 from .budget import RATE_LIMIT_DESCRIPTION, RateLimit, rate_limit
+from .changes import changes_field
+from .moderation_log import moderation_log_field, moderator_stats_field
 from .factory_list import FactoryConnection, FactoryFilterInput, FactoryOrderInput, factory_connection
 from .nodes import nodes_field
 from .programme import ComplianceIssue, Country
@@ -93,3 +95,8 @@ class Query:
         return [ComplianceIssue.of(q) for q in questions]
 
     rate_limit: RateLimit | None = strawberry.field(resolver=rate_limit, description=RATE_LIMIT_DESCRIPTION)
+    # The change feed (schema/types/changes.py).
+    changes = changes_field
+    # For the people who run moderation (schema/types/moderation_log.py).
+    moderation_log = moderation_log_field
+    moderator_stats = moderator_stats_field

@@ -11,7 +11,8 @@ import strawberry
 from strawberry import relay
 
 from ...domain import moderation
-from ...domain.responses import ResponseRecord, may_see, may_see_moderation
+from ...domain.responses import ResponseRecord, may_see, may_see_factory_side, may_see_moderation
+from ...resolvers.ids import user_id
 from ...storage.responses import Event, Flag
 from ...workflows.screening import FlagKind as ScreeningFlagKind
 from ..context import Info
@@ -117,12 +118,17 @@ class Actor:
     role: str = strawberry.field(
         description="supplier, moderator or steward; public for a report (anyone may report: who did is not kept)."
     )
+    id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The user's opaque id, for `moderationLog(filter: {moderator:})`; null for the public. Not a "
+        "Node: `node(id:)` does not resolve it.",
+    )
 
     @classmethod
     def of(cls, event: Event) -> Actor:
         if event.actor_name is None:
             return cls(name=PUBLIC_ACTOR, role="public")
-        return cls(name=event.actor_name, role=event.actor_role)
+        return cls(name=event.actor_name, role=event.actor_role, id=user_id(event.actor_pk))
 
 
 @strawberry.type(description="One step of a response's audit trail.")
@@ -134,12 +140,23 @@ class ResponseEvent:
     at: datetime = strawberry.field(description="When (date and time in UTC).")
     reason: RemovalReason | None = strawberry.field(description="For a removal or withdrawal, its grounds; else null.")
     note: str | None = strawberry.field(description="The moderator's note (at most 2,000 characters), if any.")
+    response_public_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        description="The response the step was taken on (as you may see it: moderators see every one); for the "
+        "moderation log, where events of many responses come together."
+    )
+    async def response(self, info: Info) -> Response | None:
+        if self.response_public_id is None:
+            return None
+        return (await Response.resolve_nodes(info=info, node_ids=[self.response_public_id]))[0]
 
     @classmethod
     def of(cls, event: Event) -> ResponseEvent:
         return cls(
             kind=event.kind, from_state=event.from_state, to_state=event.to_state,
             actor=Actor.of(event), at=event.at, reason=event.reason, note=event.note,
+            response_public_id=event.response_public_id,
         )
 
 
@@ -179,6 +196,25 @@ class Response(relay.Node):
     @strawberry.field(description="Why it was removed; null unless REMOVED.")
     def removal_reason(self) -> RemovalReason | None:
         return self.record.removal_reason
+
+    @strawberry.field(
+        description="What the factory should change, as the moderator who removed it wrote it (removeResponse's "
+        "`explanation`); null when none was given. The factory's own users and moderators only: null for the public."
+    )
+    def explanation(self, info: Info) -> str | None:
+        if not may_see_factory_side(info.context.principal, self.record):
+            return None
+        return self.record.explanation
+
+    @strawberry.field(
+        description="The removed response this one revises (`SubmitResponseInput.revises`). The factory's own users "
+        "and moderators only: null for the public, and when it revises none."
+    )
+    async def revises(self, info: Info) -> Response | None:
+        revised = self.record.revises_public_id
+        if revised is None or not may_see_factory_side(info.context.principal, self.record):
+            return None
+        return (await Response.resolve_nodes(info=info, node_ids=[revised]))[0]
 
     @strawberry.field(description="Its files (at most 5), in the order they were sent.")
     def attachments(self, info: Info) -> list[Attachment]:

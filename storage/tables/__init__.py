@@ -14,10 +14,12 @@ from . import (  # noqa: F401
     persisted,
     programme,
     public,
+    public_changes,
     record,
     response_reports,
     supplier_responses,
     users,
+    webhooks,
 )
 
 metadata = SQLModel.metadata

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from .column_types import UTCDateTime
@@ -16,9 +16,9 @@ class ResponseRow(SQLModel, table=True):
 
     __tablename__ = "response"
     __table_args__ = (
-        # The moderation queue: submitted ones, most severe first, then the longest waiting.
-        Index("ix_response_queue", "state", "severity", "posted_at"),
         Index("ix_response_assessment_state", "assessment_pk", "state"),
+        # A factory's own responses, newest first (viewer.responses).
+        Index("ix_response_factory_posted", "factory_pk", "posted_at", "pk"),
     )
 
     pk: int | None = Field(default=None, primary_key=True)
@@ -37,6 +37,18 @@ class ResponseRow(SQLModel, table=True):
     removal_reason: str | None = Field(default=None, max_length=30)
     claimed_by_pk: int | None = Field(default=None, foreign_key="portal_user.pk")
     claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # What the factory should change, from the moderator who removed it: for the factory's own
+    # users (and moderators), never the public; the moderator's note stays in the audit trail.
+    explanation: str | None = Field(default=None, sa_column=Column(Text()))
+    # A removed response of the same factory and assessment that this one revises.
+    revises_pk: int | None = Field(default=None, foreign_key="response.pk")
+
+
+# The moderation queue in its order (storage/moderation_queue.py QUEUE_ORDER): submitted ones,
+# most severe first, then the longest waiting; a page reads its first rows, no sort.
+Index(
+    "ix_response_queue", ResponseRow.state, ResponseRow.severity.desc(), ResponseRow.posted_at, ResponseRow.pk
+)
 
 
 class AttachmentRow(SQLModel, table=True):
@@ -58,6 +70,11 @@ class ResponseEventRow(SQLModel, table=True):
     """The audit trail: every transition (from, to, who, when, reason, note), claim and note."""
 
     __tablename__ = "response_event"
+    __table_args__ = (
+        # The moderation log, newest first, and one moderator's decisions in a window.
+        Index("ix_response_event_at", "at", "pk"),
+        Index("ix_response_event_actor_at", "actor_pk", "at"),
+    )
 
     pk: int | None = Field(default=None, primary_key=True)
     response_pk: int = Field(foreign_key="response.pk", index=True)

@@ -74,6 +74,8 @@ def free_port() -> int:
 
 
 def readme_queries() -> list[str]:
+    # The public queries: blocks fenced ```graphql; those fenced ```graphql moderator (or
+    # supplier) need a token and are shown, not run, here.
     return re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.S)
 
 

@@ -55,7 +55,8 @@ async def test_decisions_are_made_one_by_one_with_refusals_item_by_item_in_input
         {"id": claimed, "version": 1, "action": "APPROVE"},
         {"id": missing, "version": 1, "action": "APPROVE"},
         {"id": dismiss, "version": 1, "action": "DISMISS_REPORTS"},
-        {"id": explained, "version": 1, "action": "REMOVE", "reason": "OFF_TOPIC", "explanation": "Say what changed."},
+        # An explanation goes with a removal only (tests/api/test_factory_hears_back.py: with one).
+        {"id": explained, "version": 1, "action": "APPROVE", "explanation": "Say what changed."},
         {"id": unreasoned, "version": 1, "action": "REMOVE"},
         {"id": approve, "version": 1, "action": "REMOVE", "reason": "OFF_TOPIC"},  # the first one made it version 2
         {"id": "not an id", "version": 1, "action": "APPROVE"},
