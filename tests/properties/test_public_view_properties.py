@@ -529,6 +529,7 @@ class PublicViewMachine(RuleBasedStateMachine):
         kinds = [
             self.publish_a_new_assessment, self.publish_a_new_assessment, self.open_a_cycle, self.publish_a_draft,
             self.correct_a_published_finding, self.correct_a_published_finding, self.record_a_refusal,
+            self.record_refusals_after_the_last_assessment,
             self.change_a_factory, self.change_a_public_list, self.add_a_factory,
         ]  # fmt: skip
         data.draw(st.sampled_from(kinds), label="import")(data)
@@ -610,6 +611,20 @@ class PublicViewMachine(RuleBasedStateMachine):
         fid = data.draw(st.sampled_from(sorted(self.model.factories)), label="factory")
         entry = self.draw_refusal(data, fid, self.model.factories[fid].cycles)
         self.do_import("refusal", document(refusals=[entry]), valid=True)
+
+    def record_refusals_after_the_last_assessment(self, data):
+        """Two unexcused refusals after a factory's last assessment day: rule 4's highlight, which
+        single refusals reach only by chance (0 to 66 times a run, by how the draws fall)."""
+        fid = data.draw(st.sampled_from(sorted(self.model.factories)), label="factory")
+        cycles = self.model.factories[fid].cycles
+        days = sorted(self.used_days(fid))
+        start = (days[-1] if days else min(s for s, _ in cycles.values())) + timedelta(days=1)
+        last = max(end for _, end in cycles.values()) + timedelta(days=30)
+        if (last - start).days < 1:
+            return
+        offsets = data.draw(st.lists(st.integers(0, (last - start).days), min_size=2, max_size=2, unique=True), label="days")
+        entries = [{"factory": fid, "date": iso(start + timedelta(days=offset))} for offset in offsets]
+        self.do_import("refusal", document(refusals=entries), valid=True)
 
     def change_a_factory(self, data):
         """A new name, type or exit date (or the exit taken back)."""
@@ -1046,7 +1061,7 @@ def test_the_public_view_obeys_every_rule_through_random_histories():
     run_state_machine_as_test(
         PublicViewMachine,
         settings=settings(
-            max_examples=25,
+            max_examples=40,
             stateful_step_count=35,
             derandomize=True,
             database=None,
