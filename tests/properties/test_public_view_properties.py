@@ -519,7 +519,7 @@ class PublicViewMachine(RuleBasedStateMachine):
         switched off for a whole example)."""
         weights = {
             self.an_import: 6, self.a_bad_import: 3, self.import_the_same_file_again: 1,
-            self.submit: 4, self.decide: 4, self.withdraw: 2, self.claim_release_or_note: 2,
+            self.submit: 4, self.decide: 4, self.withdraw: 2, self.claim_release_or_note: 3,
         }  # fmt: skip
         step = data.draw(st.sampled_from([op for op, weight in weights.items() for _ in range(weight)]), label="step")
         step(data)
