@@ -49,6 +49,9 @@ class Settings:
     # A request body's bytes may pause this long, and take this long in all (schema/asgi.py: BodyTimeout).
     body_idle_seconds: int = 30
     body_total_seconds: int = 300
+    # After refusing a request whose body is still coming, read and drop the rest this long at most,
+    # so the client reads the refusal rather than a reset (schema/http/asgi.py: drain).
+    body_drain_seconds: float = 2.0
     # Redis shared by every process for rate limits (redis://host:port/db); empty: each process
     # counts alone, in memory (README, Running several servers).
     redis_url: str = ""
@@ -72,11 +75,16 @@ class Settings:
     # Where the Atom feed's entries link a factory: a URL template with `{id}` (the factory's id),
     # e.g. https://portal.example/f/{id}; empty: a GET /graphql URL of the factory's node.
     factory_url: str = ""
-    # Seconds between a webhook delivery's failed attempt and the next (workflows/webhooks.py):
+    # Seconds between a webhook delivery's failed attempt and the next (workflows/webhooks/worker.py):
     # one attempt more than delays; then it is marked failed.
     webhook_retries: tuple[float, ...] = (5, 30, 120, 600, 3600, 21600, 86400)
     # Let webhook endpoints resolve to loopback and private addresses (tests, closed networks).
     webhook_allow_private: bool = False
+    # Seconds between the webhook worker's looks at the outbox when no event wakes it (an import by
+    # another process on SQLite), and how long its lease lasts unless renewed (a crashed holder's is
+    # taken over once it has run out); the lease is at least three polls (renewed every third of it).
+    webhook_poll_seconds: float = 2.0
+    webhook_lease_seconds: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +112,7 @@ class Settings:
             public_url=_public_url(env.get("PORTAL_PUBLIC_URL", "")),
             body_idle_seconds=_positive(env, "PORTAL_BODY_IDLE_SECONDS", cls.body_idle_seconds),
             body_total_seconds=_positive(env, "PORTAL_BODY_TOTAL_SECONDS", cls.body_total_seconds),
+            body_drain_seconds=_seconds(env, "PORTAL_BODY_DRAIN_SECONDS", cls.body_drain_seconds),
             redis_url=_redis_url(env.get("PORTAL_REDIS_URL", "")),
             storage_url=_storage_url(env.get("PORTAL_STORAGE_URL", "")),
             log_format=_choice(env, "PORTAL_LOG_FORMAT", ("text", "json"), cls.log_format),
@@ -115,6 +124,7 @@ class Settings:
             factory_url=_factory_url(env.get("PORTAL_FACTORY_URL", "")),
             webhook_retries=_delays(env, "PORTAL_WEBHOOK_RETRIES", cls.webhook_retries),
             webhook_allow_private=env.get("PORTAL_WEBHOOK_ALLOW_PRIVATE", "") == "1",
+            **_webhook_timing(env, cls.webhook_poll_seconds, cls.webhook_lease_seconds),
         )
 
     @property
@@ -237,6 +247,18 @@ def _seconds(env, name: str, default: float) -> float:
     if not 0 < seconds < float("inf"):
         raise SystemExit(f"{name} must be a positive number of seconds, not {raw!r}")
     return seconds
+
+
+def _webhook_timing(env, poll: float, lease: float) -> dict[str, float]:
+    """The worker renews its lease on a poll once a third of it has passed: a lease shorter than
+    three polls could run out under a live holder, and two servers would take turns."""
+    poll = _seconds(env, "PORTAL_WEBHOOK_POLL_SECONDS", poll)
+    lease = _seconds(env, "PORTAL_WEBHOOK_LEASE_SECONDS", lease)
+    if lease < 3 * poll:
+        raise SystemExit(
+            f"PORTAL_WEBHOOK_LEASE_SECONDS ({lease:g}) must be at least three times PORTAL_WEBHOOK_POLL_SECONDS ({poll:g})"
+        )
+    return {"webhook_poll_seconds": poll, "webhook_lease_seconds": lease}
 
 
 def _delays(env, name: str, default: tuple[float, ...]) -> tuple[float, ...]:

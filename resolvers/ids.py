@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sized
+from dataclasses import dataclass
 
 from strawberry import relay
 
 from ..domain.errors import BadUserInput
+from ..storage.tables.public_changes import PublicChangeRow
 
 
 def node_key(global_id: str, type_name: str, argument: str = "id") -> str:
@@ -22,6 +24,29 @@ def node_key(global_id: str, type_name: str, argument: str = "id") -> str:
 
 def to_global(type_name: str, key: str) -> str:
     return relay.to_base64(type_name, key)
+
+
+@dataclass(frozen=True)
+class ChangeIds:
+    """The global ids a public change names: one rule for the `changes` feed, webhook bodies and
+    Atom entries, so a client can match them."""
+
+    change: str
+    factory: str
+    assessment: str | None
+    finding: str | None
+    response: str | None
+
+
+def change_ids(change: PublicChangeRow) -> ChangeIds:
+    assessment, question, response = change.assessment_source_id, change.question_id, change.response_public_id
+    return ChangeIds(
+        change=to_global("PublicChange", str(change.id)),
+        factory=to_global("Factory", change.factory_source_id),
+        assessment=to_global("Assessment", assessment) if assessment else None,
+        finding=to_global("Finding", f"{assessment}/{question}") if assessment and question else None,
+        response=to_global("Response", response) if response else None,
+    )
 
 
 def user_id(user_pk: int | None) -> str | None:

@@ -15,8 +15,8 @@ from ..storage.db import Sessions
 from ..storage.moderation_log import LogFilter, ModeratorFigures
 from ..storage.responses import Event
 from . import cursors
-from .factories import check_first
 from .ids import user_key
+from .paging import keyset_page
 
 # The window of each moderator's figures (moderatorStats).
 FIGURES_WINDOW = timedelta(days=7)
@@ -42,11 +42,10 @@ def log_filter(moderators: list[str] | None, kinds: list[EventKind] | None, sinc
 
 async def log_page(sessions: Sessions, principal: Principal | None, first: int, after: str | None, f: LogFilter) -> LogPage:
     require_oversight(principal)
-    first = check_first(first)
-    position = decode_log(after) if after else None
-    async with sessions() as session:
-        events = await moderation_log.log_page(session, f, position, first + 1)
-    return LogPage(events[:first], len(events) > first, position is not None, f)
+    page = await keyset_page(
+        sessions, first, after, decode_log, lambda s, at, limit: moderation_log.log_page(s, f, at, limit)
+    )
+    return LogPage(*page, f)
 
 
 async def log_count(sessions: Sessions, f: LogFilter) -> int:
@@ -104,11 +103,12 @@ async def factory_responses_page(
     """A supplier's factory's responses, newest first; FORBIDDEN for other roles (they act for
     no factory)."""
     principal = require_role(principal, Role.SUPPLIER)
-    first = check_first(first)
-    position = _time_and_key(cursors.unpack(after, "factory-responses")) if after else None
-    async with sessions() as session:
-        records = await factory_responses.factory_responses_page(session, principal.factory_pk, state, position, first + 1)
-    return FactoryResponsesPage(records[:first], len(records) > first, position is not None, principal.factory_pk, state)
+    factory_pk = principal.factory_pk
+    page = await keyset_page(
+        sessions, first, after, decode_factory_response,
+        lambda s, at, limit: factory_responses.factory_responses_page(s, factory_pk, state, at, limit),
+    )  # fmt: skip
+    return FactoryResponsesPage(*page, factory_pk, state)
 
 
 async def factory_responses_count(sessions: Sessions, factory_pk: int, state: ResponseState | None) -> int:
@@ -118,6 +118,10 @@ async def factory_responses_count(sessions: Sessions, factory_pk: int, state: Re
 
 def encode_factory_response(record: ResponseRecord) -> str:
     return cursors.pack("factory-responses", [record.posted_at.isoformat(), record.pk])
+
+
+def decode_factory_response(cursor: str) -> tuple[datetime, int]:
+    return _time_and_key(cursors.unpack(cursor, "factory-responses"))
 
 
 def _time_and_key(values: list) -> tuple[datetime, int]:

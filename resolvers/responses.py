@@ -22,8 +22,8 @@ from ..storage.objects import ObjectStore
 from ..workflows.response_reports import report_response
 from ..workflows.responses import Limits, Upload, submit_response
 from . import cursors
-from .factories import check_first
 from .ids import node_key, to_global
+from .paging import keyset_page
 
 
 async def read_uploads(files) -> list[Upload]:
@@ -183,11 +183,10 @@ async def queue_page(
     sessions: Sessions, principal: Principal | None, first: int, after: str | None, f: QueueFilter
 ) -> QueuePage:
     require_role(principal, Role.MODERATOR)
-    first = check_first(first)
-    position = cursors.decode_queue(after) if after else None
-    async with sessions() as session:
-        items = await moderation_queue.queue_page(session, f, position, first + 1)
-    return QueuePage(items[:first], len(items) > first, position is not None, f)
+    page = await keyset_page(
+        sessions, first, after, cursors.decode_queue, lambda s, at, limit: moderation_queue.queue_page(s, f, at, limit)
+    )
+    return QueuePage(*page, f)
 
 
 async def queue_count(sessions: Sessions, f: QueueFilter) -> int:

@@ -38,12 +38,12 @@ Restore
     (the response cache, ETags) never take the restored data for data they cached;
   - attachment files that the backup does not have are removed (their rows are gone too).
 
-PostgreSQL: `backup_postgres.py`. The attachment folder and safe file writes: `backup_files.py`.
+PostgreSQL: `backup_postgres.py`. The attachment folder, a SQLite database's own files and safe
+file writes: `backup_files.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 from contextlib import closing
@@ -54,18 +54,21 @@ from urllib.parse import quote
 from .backup_files import (
     copy_attachments,
     damaged,
+    database_files,
     fsync,
     fsync_folder,
+    is_sqlite_file,
     is_within,
+    migrate_file,
     put_missing,
+    remove_database_files,
     remove_extras,
     same_or_inside,
+    settle,
     stored_files,
     temporary_beside,
 )
 from .hot_reads import sqlite_data_version
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class BackupError(Exception):
@@ -132,7 +135,7 @@ def backup_sqlite(database: Path, target: Path, attachments: Path | str) -> Back
         raise BackupError(f"there is no database at {database}")
     if target.is_dir():
         raise BackupError(f"{target} is a folder; give the name of the backup file")
-    if same_or_inside(target, _database_files(database)) or (attachments_dir and is_within(target, attachments_dir)):
+    if same_or_inside(target, database_files(database)) or (attachments_dir and is_within(target, attachments_dir)):
         raise BackupError(f"{target} is the live database or inside its attachment folder; back up elsewhere")
     folder = attachments_backup_path(target)
     if attachments_dir and (is_within(attachments_dir, folder) or is_within(folder, attachments_dir)):
@@ -155,7 +158,7 @@ def backup_sqlite(database: Path, target: Path, attachments: Path | str) -> Back
         os.replace(temp, target)
         fsync_folder(target.parent)
     finally:
-        _remove_database_files(temp)
+        remove_database_files(temp)
     return BackupReport(target, revision, target.stat().st_size, folder if attachments_dir else attachments, files)
 
 
@@ -172,10 +175,9 @@ def restore_sqlite(source: Path, database: Path, attachments: Path | str, *, for
     attachments_dir = None if isinstance(attachments, str) else Path(attachments)
     if not source.is_file():
         raise BackupError(f"there is no backup file at {source}")
-    with open(source, "rb") as file:
-        if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise BackupError(f"{source} is not a SQLite database")
-    if same_or_inside(source, _database_files(database)):
+    if not is_sqlite_file(source):
+        raise BackupError(f"{source} is not a SQLite database")
+    if same_or_inside(source, database_files(database)):
         raise BackupError(f"{source} is the live database itself")
     try:
         with closing(_connect_existing(source, read_only=True)) as backup:
@@ -200,8 +202,8 @@ def restore_sqlite(source: Path, database: Path, attachments: Path | str, *, for
         with closing(sqlite3.connect(temp)) as copy:
             _check(copy, source)
             revision = _revision(copy, source)
-        _migrate(temp)
-        _settle(temp)
+        migrate_file(temp)
+        settle(temp)
         if files is not None:
             put_missing(folder, attachments_dir, files)
         if replacing:
@@ -210,7 +212,7 @@ def restore_sqlite(source: Path, database: Path, attachments: Path | str, *, for
                     _version_past(restored, sqlite_data_version(live))
                     restored.backup(live)  # one write transaction on the live database
         else:
-            _remove_database_files(database)  # a stale -wal or -shm of a database that is gone
+            remove_database_files(database)  # a stale -wal or -shm of a database that is gone
             fsync(temp)
             os.replace(temp, database)
             fsync_folder(database.parent)
@@ -218,7 +220,7 @@ def restore_sqlite(source: Path, database: Path, attachments: Path | str, *, for
     except sqlite3.Error as error:
         raise BackupError(f"cannot restore {source} to {database}: {error}") from None
     finally:
-        _remove_database_files(temp)
+        remove_database_files(temp)
     return RestoreReport(
         database, revision, replacing, attachments_dir or attachments, len(files) if files is not None else None, removed
     )
@@ -233,20 +235,6 @@ def _verified_attachments(folder: Path) -> list[Path]:
     return files
 
 
-def _migrate(path: Path) -> None:
-    from .db import make_engine
-    from .migrate import upgrade
-
-    async def run() -> None:
-        engine = make_engine(f"sqlite+aiosqlite:///{path}")
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-
-
 def _version_past(restored: sqlite3.Connection, live: int | None) -> None:
     """Give the restored data a `data_version` the live database never had, so that no cache
     keyed on it (a running server's response cache, ETags) takes it for what it cached."""
@@ -257,14 +245,6 @@ def _version_past(restored: sqlite3.Connection, live: int | None) -> None:
     if restored.execute("UPDATE data_version SET version = ? WHERE id = 1", (version,)).rowcount == 0:
         restored.execute("INSERT INTO data_version (id, version) VALUES (1, ?)", (version,))
     restored.commit()
-
-
-def _settle(path: Path) -> None:
-    """Fold the -wal back into the file, so the file alone is the whole database."""
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -308,12 +288,3 @@ def known_revisions() -> set[str]:
     from .migrate import alembic_config
 
     return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-
-
-def _database_files(database: Path) -> list[Path]:
-    return [database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")]
-
-
-def _remove_database_files(database: Path) -> None:
-    for path in _database_files(database):
-        path.unlink(missing_ok=True)

@@ -1,4 +1,5 @@
-"""Files for `portal backup` / `portal restore` (`backup.py`): the attachment folder and safe writes.
+"""Files for `portal backup` / `portal restore` (`backup.py`): the attachment folder, a SQLite
+database's own files, and safe writes.
 
 The store's files are content-addressed (`<sha256>.<ext>`) and never change; its temporary files
 (`.<sha256>.<random>.tmp`) and ours are never content and are left out. Every file or folder is
@@ -7,16 +8,20 @@ written beside its place under a temporary name, fsynced, and renamed into place
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
 import secrets
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 # FileStore's temporary files (`.<sha256>.<random>.tmp`) and ours: never content.
 _TEMPORARY = re.compile(r"^\..*\.tmp$")
 _CONTENT_ADDRESS = re.compile(r"^([0-9a-f]{64})\.[a-z]+$")
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def copy_attachments(source: Path, folder: Path) -> int:
@@ -132,3 +137,40 @@ def fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+# --------------------------------------------------------------------------- a SQLite database's files
+
+
+def database_files(database: Path) -> list[Path]:
+    return [database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")]
+
+
+def remove_database_files(database: Path) -> None:
+    for path in database_files(database):
+        path.unlink(missing_ok=True)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """Whether the file starts with SQLite's header."""
+    with open(path, "rb") as file:
+        return file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
+def settle(path: Path) -> None:
+    """Fold the -wal back into the file, so the file alone is the whole database."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def migrate_file(path: Path) -> None:
+    """Bring the SQLite database at `path` to the latest schema (outside a running event loop)."""
+    from .migrate import migrated
+
+    async def run() -> None:
+        async with migrated(f"sqlite+aiosqlite:///{path}"):
+            pass  # the upgrade on the way in is the work
+
+    asyncio.run(run())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -10,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .db import Sessions, make_engine, make_sessions
 from .projection import refresh_public_view
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,3 +48,15 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
             session = AsyncSession(bind=connection)
             await refresh_public_view(session)
             await session.flush()
+
+
+@asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[Sessions]:
+    """Sessions on the database at `url`, brought to the latest schema first (the commands, a
+    restored backup); its engine is disposed of when the block ends."""
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        yield make_sessions(engine)
+    finally:
+        await engine.dispose()

@@ -1,7 +1,7 @@
 """The webhook outbox: one delivery row per (public change, matching subscription), written by
 `storage.public_changes.append_changes` in the transaction that makes the change. So a change
 that commits has its deliveries, one that rolls back has none, and nothing is lost between a
-commit and a crash: the delivery worker (workflows/webhooks.py) sends what it finds here."""
+commit and a crash: the delivery worker (workflows/webhooks/worker.py) sends what it finds here."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Webhook subscriptions, their deliveries and the delivery lease, as the steward's commands and
-the delivery worker (workflows/webhooks.py) read and write them. The outbox rows themselves are
+the delivery worker (workflows/webhooks/) read and write them. The outbox rows themselves are
 written by storage/webhook_outbox.py, in the transaction of the change they announce."""
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ plan), `import_summary` (the result).
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import text
 
 from ..domain import import_rules as rules
@@ -38,6 +40,10 @@ from .import_writes import Progress, write_plan
 
 # PostgreSQL advisory lock taken for the length of an import transaction ("port").
 IMPORT_LOCK_KEY = 0x706F7274
+
+
+# A file this large shows its progress even when nobody watches the terminal (a log has a line).
+PROGRESS_BYTES = 5_000_000
 
 
 class _DryRun(Exception):
@@ -112,6 +118,30 @@ async def import_document(
     return summary
 
 
+async def import_file_bytes(
+    sessions: Sessions,
+    raw: bytes,
+    *,
+    source: str,
+    actor: str,
+    correction_reason: str | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+) -> ImportSummary:
+    """`portal import`: an export file's bytes, parsed and imported, the import run recording
+    the file's own SHA-256. Raises ImportRejected as `import_document` does."""
+    return await import_document(
+        sessions,
+        parse_document(raw, source=source),
+        source=source,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        actor=actor,
+        correction_reason=correction_reason,
+        dry_run=dry_run,
+        progress=progress or len(raw) > PROGRESS_BYTES,
+    )
+
+
 __all__ = [
     "Correction",
     "FindingCounts",
@@ -121,6 +151,7 @@ __all__ = [
     "SectionCounts",
     "document_sha256",
     "import_document",
+    "import_file_bytes",
     "parse_document",
     "validate_document",
 ]

@@ -69,9 +69,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     bus = make_event_bus(settings.database_url)
-    # Every server runs one; the one holding the database lease delivers (workflows/webhooks.py).
+    # Every server runs one; the one holding the database lease delivers (workflows/webhooks/worker.py).
     webhooks = WebhookWorker(
-        settings.database_url, bus, retries=settings.webhook_retries, allow_private=settings.webhook_allow_private
+        settings.database_url, bus, retries=settings.webhook_retries, allow_private=settings.webhook_allow_private,
+        poll_seconds=settings.webhook_poll_seconds, lease_seconds=settings.webhook_lease_seconds,
     )
     hot = HotReads(engine, sqlite_path(settings.database_url))
     store = open_store(settings.attachments_url)
@@ -179,7 +180,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
                 ResponseCache, hot=hot, clock=clock, max_body_bytes=min(64 * 1024, settings.max_body_bytes),
                 public_max_age=settings.public_max_age,
             ),
-            Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes),
+            Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes, drain_seconds=settings.body_drain_seconds),
             Middleware(
                 CompiledExecutor,
                 schema=schema,
@@ -196,6 +197,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
                 limits=UploadLimits(limits.max_files, limits.max_file_bytes, settings.max_body_bytes),
                 schema=schema._schema,
                 authenticate=functools.partial(authenticate, sessions),
+                drain_seconds=settings.body_drain_seconds,
             ),
         ],
         lifespan=lifespan,

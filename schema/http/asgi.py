@@ -1,14 +1,24 @@
-"""Small ASGI pieces the middlewares share: headers, bodies, and refusals in GraphQL's shape."""
+"""Small ASGI pieces the middlewares and endpoints share: headers, bodies, and refusals in GraphQL's shape."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from starlette.responses import JSONResponse, Response
 
+from ...domain import errors
 from .view import JSON, negotiate_media_type
+
+log = logging.getLogger("transparency_portal.errors")
+
+# The status of an endpoint's refusal by its code (any other code of a PortalError: 400).
+ERROR_STATUS = {errors.BAD_USER_INPUT: 400, errors.NOT_FOUND: 404}
 
 
 def header_map(scope) -> dict[bytes, bytes]:
@@ -134,6 +144,25 @@ async def send_json_error(
         }
     )
     await send({"type": prefix + "http.response.body", "body": body})
+
+
+async def answer_or_error(prepare: Callable[[], Awaitable[Response]]) -> Response:
+    """`prepare()`'s answer, or its failure in GraphQL's error shape, for the GET endpoints beside
+    /graphql (the CSV exports, the Atom feed): a PortalError with its code, 404 for NOT_FOUND,
+    else 400; anything else logged and answered 500 INTERNAL with a request id, never its text."""
+    try:
+        return await prepare()
+    except errors.PortalError as error:
+        status = ERROR_STATUS.get(error.code, 400)
+        return _json_errors(status, error.message, {"code": error.code, **error.details})
+    except Exception:
+        request_id = uuid.uuid4().hex
+        log.exception("request %s: unexpected error in an endpoint", request_id)
+        return _json_errors(500, "Internal server error.", {"code": errors.INTERNAL, "requestId": request_id})
+
+
+def _json_errors(status: int, message: str, extensions: dict[str, Any]) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status_code=status)
 
 
 def graphql_request(body: bytes, document: str | None = None) -> tuple[str, str | None, dict[str, Any]] | None:

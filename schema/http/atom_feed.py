@@ -28,14 +28,13 @@ from starlette.responses import Response
 
 from ...domain.public_changes import ChangeKind
 from ...resolvers.exports import parameters
-from ...resolvers.ids import node_key, to_global
+from ...resolvers.ids import change_ids, node_key, to_global
 from ...resolvers.issues import country_programme
 from ...resolvers.loaders import Loaders
 from ...storage.db import Sessions
 from ...storage.public_changes import FeedFilter, newest_changes
 from ...storage.tables.public_changes import PublicChangeRow
-from .asgi import if_none_match
-from .csv_exports import _answer
+from .asgi import answer_or_error, if_none_match
 
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -69,7 +68,7 @@ def changes_atom(sessions: Sessions, clock: Callable[[], datetime], *, public_ur
             body = render(rows, feed, issues, links, public_url)
             return _conditional(request, body, max((r.recorded_at for r in rows), default=None))
 
-        return await _answer(prepare)
+        return await answer_or_error(prepare)
 
     return endpoint
 
@@ -133,14 +132,9 @@ def _entry(root: ET.Element, row: PublicChangeRow, issues: dict[str, str], links
 
 def _ids(row: PublicChangeRow) -> list[tuple[str, str]]:
     """The API's ids the change names, as `PublicChange` gives them."""
-    ids = [("factory", to_global("Factory", row.factory_source_id))]
-    if row.assessment_source_id:
-        ids.append(("assessment", to_global("Assessment", row.assessment_source_id)))
-        if row.question_id:
-            ids.append(("finding", to_global("Finding", f"{row.assessment_source_id}/{row.question_id}")))
-    if row.response_public_id:
-        ids.append(("response", to_global("Response", row.response_public_id)))
-    return ids
+    ids = change_ids(row)
+    named = [("factory", ids.factory), ("assessment", ids.assessment), ("finding", ids.finding), ("response", ids.response)]
+    return [(word, value) for word, value in named if value]
 
 
 def title(row: PublicChangeRow, issues: dict[str, str]) -> str:

@@ -18,7 +18,7 @@ import asyncio
 from python_multipart.multipart import parse_options_header
 
 from ...domain.errors import BAD_USER_INPUT
-from .asgi import drain, header_map, replaying, run_or_refuse, send_json_error
+from .asgi import DRAIN_SECONDS, drain, header_map, replaying, run_or_refuse, send_json_error
 
 MAX_BODY_BYTES = 256 * 1024
 # After refusing, read and drop up to this much of what the client is still sending, so that it
@@ -27,10 +27,14 @@ DRAIN_BYTES = 1024 * 1024
 
 
 class BodyLimit:
-    def __init__(self, app, max_body_bytes: int = MAX_BODY_BYTES, *, drain_bytes: int = DRAIN_BYTES) -> None:
+    def __init__(
+        self, app, max_body_bytes: int = MAX_BODY_BYTES, *, drain_bytes: int = DRAIN_BYTES,
+        drain_seconds: float = DRAIN_SECONDS,
+    ) -> None:  # fmt: skip
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.drain_bytes = drain_bytes
+        self.drain_seconds = drain_seconds
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -43,7 +47,7 @@ class BodyLimit:
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_body_bytes:
             if int(length) <= self.drain_bytes:
-                await drain(receive, self.drain_bytes)
+                await drain(receive, self.drain_bytes, self.drain_seconds)
             return await self._refuse(scope, send)
 
         chunks: list[bytes] = []
@@ -56,7 +60,7 @@ class BodyLimit:
             size += len(chunk)
             if size > self.max_body_bytes:
                 if message.get("more_body", False):
-                    await drain(receive, self.drain_bytes)
+                    await drain(receive, self.drain_bytes, self.drain_seconds)
                 return await self._refuse(scope, send)
             chunks.append(chunk)
             if not message.get("more_body", False):

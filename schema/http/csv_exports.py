@@ -11,23 +11,21 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
-from ...domain import errors
 from ...resolvers import exports
 from ...resolvers.loaders import Loaders
 from ...storage.db import Sessions
+from .asgi import answer_or_error
 
 log = logging.getLogger("transparency_portal.errors")
 
 CSV = "text/csv; charset=utf-8"
-STATUS = {errors.BAD_USER_INPUT: 400, errors.NOT_FOUND: 404}
 # A cell starting with one of these is a formula to a spreadsheet: a factory name must not run.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,7 +42,7 @@ def factories_csv(sessions: Sessions, clock: Callable[[], datetime]):
                 headers=_attachment(f"factories-{_day(as_of)}.csv"),
             )
 
-        return await _answer(prepare)
+        return await answer_or_error(prepare)
 
     return endpoint
 
@@ -58,25 +56,9 @@ def country_report_csv(sessions: Sessions, clock: Callable[[], datetime]):
             filename = f"country-report-{report.country}-{_day(report.as_of)}.csv"
             return Response(body, media_type=CSV, headers=_attachment(filename))
 
-        return await _answer(prepare)
+        return await answer_or_error(prepare)
 
     return endpoint
-
-
-async def _answer(prepare: Callable[[], Awaitable[Response]]) -> Response:
-    try:
-        return await prepare()
-    except errors.PortalError as error:
-        status = STATUS.get(error.code, 400)
-        return _errors(status, error.message, {"code": error.code, **error.details})
-    except Exception:
-        request_id = uuid.uuid4().hex
-        log.exception("request %s: unexpected error in an export", request_id)
-        return _errors(500, "Internal server error.", {"code": errors.INTERNAL, "requestId": request_id})
-
-
-def _errors(status: int, message: str, extensions: dict[str, Any]) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status_code=status)
 
 
 def _attachment(filename: str) -> dict[str, str]:

@@ -19,8 +19,9 @@ parameters, `extensions` and `variables` JSON-encoded):
 - GraphQL over HTTP's persisted-documents proposal (`documentId: "sha256:<hex>"`) and Relay's
   (`doc_id: "<hex>"`) name a document the same way, without registration.
 
-Each process keeps the documents it resolved in memory (`DocumentCache`, least recently used out
-first), so a hit costs no database read.
+Each process keeps the documents it resolved in memory (`DocumentCache`, document_cache.py: least
+recently used out first), so a hit costs no database read. What a request asks is read in
+persisted_request.py.
 
 Trusted documents (`trusted`: the manifest of PORTAL_TRUSTED_DOCUMENTS): anonymous clients run
 only its documents, named by hash (any of the three ways above) or sent as text whose SHA-256 is
@@ -37,15 +38,11 @@ so that a CDN never keeps a "not found" that the next registration makes wrong.
 from __future__ import annotations
 
 import logging
-import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
 from graphql import GraphQLError, GraphQLSchema, parse, validate
-from starlette.datastructures import QueryParams
 
 from ...domain.errors import (
     BAD_USER_INPUT,
@@ -56,60 +53,22 @@ from ...domain.errors import (
 from ...storage import persisted
 from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
-from .asgi import bearer_token, graphql_request, header_map, read_body
+from .asgi import bearer_token, header_map
+from .document_cache import DocumentCache
 from .metrics import CACHE_HITS
-from .request_log import resolved_document
-from .request_state import authenticated, parsed_request, request_state
+from .persisted_request import Asked, Refusal, asked_in_body, asked_in_query, requested_operation
+from .request_state import authenticated, request_state
 from .view import GRAPHQL_RESPONSE_JSON, negotiate_media_type
+
+# The layers after this one (answer_cache.py, fastpath/executor.py) read the operation, with the
+# document resolved here, through `requested_operation` (persisted_request.py).
+__all__ = ["PersistedDocuments", "requested_operation"]
 
 log = logging.getLogger(__name__)
 _HITS = CACHE_HITS.labels("persisted_document")
 
-# A JSON body is parsed here only when it may name a document by hash (or in trusted mode).
-_MARKS = re.compile(rb'"(?:persistedQuery|documentId|doc_id)"')
 # As the schema's MaxTokensLimiter (schema/build.py): a document is parsed no further to be kept.
 MAX_TOKENS = 2000
-
-
-class Refusal(Exception):
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status  # None: a request error's status for the media type
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What a request says of its document: its text, its hash, or both."""
-
-    query: str | None
-    sha256: str | None
-
-
-class DocumentCache:
-    """Documents by SHA-256, at most `max_entries` and `max_bytes` (characters) of them, least
-    recently used out first."""
-
-    def __init__(self, max_entries: int = 2048, max_bytes: int = 16 * 1024 * 1024) -> None:
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.entries: OrderedDict[str, str] = OrderedDict()
-
-    def get(self, sha256: str) -> str | None:
-        document = self.entries.get(sha256)
-        if document is not None:
-            self.entries.move_to_end(sha256)
-        return document
-
-    def put(self, sha256: str, document: str) -> None:
-        if sha256 in self.entries:
-            return
-        self.entries[sha256] = document
-        self.size += len(document)
-        while len(self.entries) > self.max_entries or self.size > self.max_bytes:
-            self.size -= len(self.entries.popitem(last=False)[1])
 
 
 class PersistedDocuments:
@@ -149,9 +108,11 @@ class PersistedDocuments:
             return await self.app(scope, receive, send)  # GraphiQL's page, or the view's 406
         try:
             if scope["method"] == "GET":
-                asked = _from_query(QueryParams(scope.get("query_string", b"").decode("latin-1")))
+                asked = asked_in_query(scope)
             else:
-                asked, receive = await self._from_body(headers, receive)
+                asked, receive = await asked_in_body(
+                    headers, receive, self.max_document_bytes, every_body=self.trusted is not None
+                )
             if asked is not None:
                 document = await self._resolve(asked, scope)
                 if document is not None:
@@ -159,21 +120,6 @@ class PersistedDocuments:
         except Refusal as refusal:
             return await _refuse(scope, send, refusal)
         await self.app(scope, receive, send)
-
-    async def _from_body(self, headers: dict, receive) -> tuple[Asked | None, object]:
-        if not headers.get(b"content-type", b"").startswith(b"application/json"):
-            return None, receive  # the view answers those (415; multipart uploads are signed-in only)
-        declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_document_bytes:
-            return None, receive  # the body limit answers 413 before reading it
-        body, receive = await read_body(receive, self.max_document_bytes)
-        if body is None or (self.trusted is None and not _MARKS.search(body)):
-            return None, receive
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None, receive  # the view answers malformed requests
-        return (_from_fields(payload) if isinstance(payload, dict) else None), receive
 
     async def _resolve(self, asked: Asked, scope) -> str | None:
         """The document to run (None: the request's own text, untouched), or a Refusal."""
@@ -247,68 +193,6 @@ class PersistedDocuments:
                 "This server runs only its trusted documents for anonymous clients, and this document is not one of "
                 "them: send one of the application's documents, by hash or as its exact text.",
             )
-
-
-def requested_operation(scope, body: bytes | None) -> tuple[str, str | None, dict] | None:
-    """(document, operationName, variables) of a GraphQL request in JSON (POST) or in query
-    parameters (GET), with the document the persisted-documents layer resolved, if it did; None
-    for anything else (the view answers that with its error)."""
-    document = resolved_document(scope)
-    if scope["method"] == "GET":
-        params = QueryParams(scope.get("query_string", b"").decode("latin-1"))
-        query, name = document or params.get("query"), params.get("operationName")
-        try:
-            variables = orjson.loads(params["variables"]) if params.get("variables") else {}
-        except orjson.JSONDecodeError:
-            return None
-        if not query or not isinstance(variables, dict):
-            return None
-        return query, name or None, variables
-    if body is None:
-        return None
-    return parsed_request(scope, body, lambda body: graphql_request(body, document))
-
-
-def _from_query(params: QueryParams) -> Asked | None:
-    fields: dict = {key: params[key] for key in ("query", "documentId", "doc_id") if key in params}
-    if params.get("extensions"):
-        try:
-            fields["extensions"] = orjson.loads(params["extensions"])
-        except orjson.JSONDecodeError:
-            return None  # the view answers malformed parameters
-    return _from_fields(fields)
-
-
-def _from_fields(fields: dict) -> Asked | None:
-    """The request's document and hash: `extensions.persistedQuery.sha256Hash` (Apollo),
-    `documentId` (GraphQL over HTTP, `sha256:` prefixed) or `doc_id` (Relay)."""
-    query, extensions = fields.get("query"), fields.get("extensions")
-    if not isinstance(query, (str, type(None))) or not isinstance(extensions, (dict, type(None))):
-        return None  # the view answers malformed requests
-    sha256 = None
-    if extensions is not None and "persistedQuery" in extensions:
-        sha256 = _apollo_hash(extensions["persistedQuery"])
-    else:
-        for key in ("documentId", "doc_id"):
-            if fields.get(key) is not None:
-                sha256 = _hash(fields[key], key)
-                break
-    if sha256 is None and query is None:
-        return None
-    return Asked(query or None, sha256)
-
-
-def _apollo_hash(persisted_query) -> str:
-    if not isinstance(persisted_query, dict) or persisted_query.get("version") != 1:
-        raise Refusal(BAD_USER_INPUT, "Unsupported persisted query version: `extensions.persistedQuery.version` must be 1.")
-    return _hash(persisted_query.get("sha256Hash"), "extensions.persistedQuery.sha256Hash")
-
-
-def _hash(value, where: str) -> str:
-    sha256 = value.removeprefix("sha256:").lower() if isinstance(value, str) else ""
-    if not persisted.SHA256_HEX.fullmatch(sha256):
-        raise Refusal(BAD_USER_INPUT, f"`{where}` must be a SHA-256 in hexadecimal (64 digits).")
-    return sha256
 
 
 async def _refuse(scope, send, refusal: Refusal) -> None:

@@ -77,6 +77,7 @@ from redis.backoff import NoBackoff
 from ...domain.errors import RATE_LIMITED
 from . import metrics
 from .asgi import bearer_token, send_json_error
+from .backoff import Backoff
 from .request_state import authenticated, request_state
 
 REQUESTS_PER_MINUTE = 600
@@ -142,7 +143,7 @@ class SharedStore:
             self.storage, self.pool = redis_storage(redis_url)
         else:
             self.storage = MemoryStorage()
-        self.skipped_until = 0.0
+        self.backoff = Backoff(STORE_RETRY)
         self.next_warning = 0.0
         self.failing = False
 
@@ -150,7 +151,7 @@ class SharedStore:
         """`operation()`'s result, or UNAVAILABLE when the store fails or is being left alone
         (the request is then counted in portal_rate_limit_store_errors, once)."""
         now = time.monotonic()
-        if now < self.skipped_until:
+        if self.backoff.waiting(now):
             _count_store_failure(scope)
             return UNAVAILABLE
         try:
@@ -166,7 +167,7 @@ class SharedStore:
 
     def _failed(self, error: StorageError, now: float) -> None:
         self.failing = True
-        self.skipped_until = now + STORE_RETRY
+        self.backoff.failed(now)
         if now >= self.next_warning:
             self.next_warning = now + WARN_EVERY
             log.warning(

@@ -32,7 +32,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ...domain.errors import UNAUTHENTICATED
-from .asgi import bearer_token, drain, header_map, run_or_refuse, send_json_error
+from .asgi import DRAIN_SECONDS, bearer_token, drain, header_map, run_or_refuse, send_json_error
 from .request_state import authenticated
 from .upload_parts import Parts, Refused, UploadLimits, malformed, too_large
 
@@ -52,11 +52,13 @@ class UploadGuard:
         limits: UploadLimits,
         schema: GraphQLSchema,
         authenticate: Callable[[str | None], Awaitable[object | None]],
+        drain_seconds: float = DRAIN_SECONDS,
     ) -> None:
         self.app = app
         self.limits = limits
         self.schema = schema
         self.authenticate = authenticate
+        self.drain_seconds = drain_seconds
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -68,7 +70,7 @@ class UploadGuard:
         try:
             parser = await self._admit(scope, headers, options)
         except Refused as refused:
-            await drain(receive, DRAIN_BYTES)
+            await drain(receive, DRAIN_BYTES, self.drain_seconds)
             return await _refuse(scope, send, refused)
 
         parts, seen, complete = parser.parts, 0, False
@@ -95,7 +97,7 @@ class UploadGuard:
 
         async def refuse(refused: Refused) -> None:
             if not complete:
-                await drain(receive, DRAIN_BYTES)
+                await drain(receive, DRAIN_BYTES, self.drain_seconds)
             await _refuse(scope, send, refused)
 
         await run_or_refuse(self.app, scope, guarded_receive, send, Refused, refuse)

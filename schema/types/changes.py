@@ -12,7 +12,7 @@ from ...domain.errors import BadUserInput
 from ...domain.public_changes import ChangeKind
 from ...resolvers.cursors import pack, unpack
 from ...resolvers.factories import check_first
-from ...resolvers.ids import node_key, to_global
+from ...resolvers.ids import change_ids, node_key
 from ...resolvers.issues import normalise_country_code
 from ...storage.public_changes import FeedFilter, changes_after
 from ...storage.tables.public_changes import PublicChangeRow
@@ -67,7 +67,7 @@ class PublicChange:
 
     @strawberry.field(description="The change's id: the same in every list and on every server, for good.")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global("PublicChange", str(self.row.id)))
+        return strawberry.ID(change_ids(self.row).change)
 
     @strawberry.field(description="What changed.")
     def kind(self) -> PublicChangeKind:
@@ -82,7 +82,7 @@ class PublicChange:
 
     @strawberry.field(description="The factory whose public record changed (a `Factory` id), public now or not.")
     def factory_id(self) -> strawberry.ID:
-        return strawberry.ID(to_global("Factory", self.row.factory_source_id))
+        return strawberry.ID(change_ids(self.row).factory)
 
     @strawberry.field(description="The factory as the public sees it now; null when it is not public now.")
     async def factory(self, info: Info) -> Factory | None:
@@ -94,21 +94,18 @@ class PublicChange:
         "response answered; null for FACTORY_UNPUBLISHED. `node` gives it while it is the latest."
     )
     def assessment_id(self) -> strawberry.ID | None:
-        a = self.row.assessment_source_id
-        return strawberry.ID(to_global("Assessment", a)) if a else None
+        return change_ids(self.row).assessment
 
     @strawberry.field(
         description="The finding concerned (a `Finding` id): the corrected one, or the one a response answers; null "
         "otherwise."
     )
     def finding_id(self) -> strawberry.ID | None:
-        a, q = self.row.assessment_source_id, self.row.question_id
-        return strawberry.ID(to_global("Finding", f"{a}/{q}")) if a and q else None
+        return change_ids(self.row).finding
 
     @strawberry.field(description="The response concerned (a `Response` id), for RESPONSE_PUBLISHED and RESPONSE_UNPUBLISHED.")
     def response_id(self) -> strawberry.ID | None:
-        r = self.row.response_public_id
-        return strawberry.ID(to_global("Response", r)) if r else None
+        return change_ids(self.row).response
 
 
 @strawberry.type(description="One change of a page of `changes`, with its cursor.")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -133,6 +134,16 @@ def open_store(url: str) -> ObjectStore:
     raise ValueError(f"an attachment store is file:///folder or s3://bucket/prefix, not {url!r}")
 
 
+@asynccontextmanager
+async def opened_store(url: str) -> AsyncIterator[ObjectStore]:
+    """`open_store(url)` for the length of a block, closed however it ends (the commands)."""
+    store = open_store(url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
 def folder_or_url(url: str) -> Path | str:
     """The folder of a `file://` store; an `s3://` store's URL as it is (backup, restore)."""
     parts = urlsplit(url)
@@ -150,4 +161,5 @@ __all__ = [
     "key_sha256",
     "object_key",
     "open_store",
+    "opened_store",
 ]

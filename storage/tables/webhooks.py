@@ -47,8 +47,11 @@ class WebhookDeliveryRow(SQLModel, table=True):
     subscription_pk: int = Field(
         sa_column=Column(Integer(), ForeignKey("webhook_subscription.pk", ondelete="CASCADE"), nullable=False)
     )
-    # The public change (storage/public_changes.py) it announces.
-    change_pk: int
+    # The public change (storage/public_changes.py) it announces. No ON DELETE: the feed is
+    # append-only, so a change's deletion is refused, not passed on to its deliveries.
+    change_pk: int = Field(
+        sa_column=Column(Integer(), ForeignKey("public_change.id", name="fk_webhook_delivery_change"), nullable=False)
+    )
     message_id: str = Field(max_length=64)
     body: str | None = Field(default=None, sa_column=Column(Text()))
     # PENDING (due at next_attempt_at), DELIVERED, FAILED (out of retries, or its endpoint is gone).

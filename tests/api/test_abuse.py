@@ -5,6 +5,7 @@ Each test sends the attack and checks the answer a client would see."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 
@@ -160,10 +161,10 @@ async def send_multipart(api, body: bytes, token: str | None = None, content_typ
     return await api.client.post("/graphql", content=chunked(body) if stream else body, headers=headers)
 
 
-async def refusal_before_the_body(api, head: bytes, token: str | None) -> tuple[int, dict]:
+async def refusal_before_the_body(base_url: str, head: bytes, token: str | None) -> tuple[int, dict]:
     """Sends a chunked multipart request's headers and only `head` of its body, then reads the
     answer: a server that waited for the whole body (900 fields of 1 MB) would never answer."""
-    host, port = api.base_url.removeprefix("http://").split(":")
+    host, port = base_url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     auth = b"Authorization: Bearer %s\r\n" % token.encode() if token else b""
     writer.write(
@@ -177,21 +178,25 @@ async def refusal_before_the_body(api, head: bytes, token: str | None) -> tuple[
     return status, json.loads(answer.split(b"\r\n\r\n", 1)[1])
 
 
-async def test_chunked_multipart_without_uploads_is_refused_before_it_is_read(api, people):
+async def test_chunked_multipart_without_uploads_is_refused_before_it_is_read(api, people, settings):
     fields = [("operations", TYPENAME_OPS, None), ("map", b"{}", None), ("f0", b"x" * 1024 * 1024, None)]
     head = multipart(fields)[:300]  # `operations`, the start of `map`: 900 MB would follow
-    # Anonymous: refused before a byte of the body is read.
-    status, body = await refusal_before_the_body(api, head, None)
-    assert status == 401 and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    # Signed in, an operation that takes no upload: refused once `operations` has been read.
-    status, body = await refusal_before_the_body(api, head, people.alpha)
-    assert status == 400 and "only for an operation that uploads" in body["errors"][0]["message"]
-    # An upload operation followed by a field that is not a file: refused at its headers.
-    fields = [("operations", UPLOAD_OPS, None), ("map", b'{"0": ["variables.input.attachments.0"]}', None)]
-    fields += [("f0", b"x" * 1024 * 1024, None)]
-    body_bytes = multipart(fields)
-    head = body_bytes[: body_bytes.index(b"xxxx") + 10]
-    status, body = await refusal_before_the_body(api, head, people.alpha)
+    # A refusal reads what the client still sends for PORTAL_BODY_DRAIN_SECONDS (2) at most before
+    # it answers; these clients stop sending for good, so each answer would wait all of it.
+    impatient = create_app(dataclasses.replace(settings, body_drain_seconds=0.1))
+    async with serving(impatient) as base_url:
+        # Anonymous: refused before a byte of the body is read.
+        status, body = await refusal_before_the_body(base_url, head, None)
+        assert status == 401 and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        # Signed in, an operation that takes no upload: refused once `operations` has been read.
+        status, body = await refusal_before_the_body(base_url, head, people.alpha)
+        assert status == 400 and "only for an operation that uploads" in body["errors"][0]["message"]
+        # An upload operation followed by a field that is not a file: refused at its headers.
+        fields = [("operations", UPLOAD_OPS, None), ("map", b'{"0": ["variables.input.attachments.0"]}', None)]
+        fields += [("f0", b"x" * 1024 * 1024, None)]
+        body_bytes = multipart(fields)
+        head = body_bytes[: body_bytes.index(b"xxxx") + 10]
+        status, body = await refusal_before_the_body(base_url, head, people.alpha)
     assert status == 400 and "only files that `map` names" in body["errors"][0]["message"]
     # Whole bodies sent by an ordinary client get the same answers.
     gql_error(await send_multipart(api, multipart(fields), people.alpha), 400)

@@ -6,10 +6,12 @@ databases."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
+from clocks import Clock
 from exports import (
     TODAY,
     all_compliant,
@@ -22,6 +24,7 @@ from exports import (
 )
 from graphql import parse
 from ids import gid, key
+from processes import free_port
 from servers import serving
 from transparency_portal.domain.moderation import Role
 from transparency_portal.schema.build import schema
@@ -228,17 +231,6 @@ async def test_replaying_the_feed_of_the_demo_gives_todays_public_factories_on_e
         assert replayed(changes + later) == await public_now(api) < public
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move_to(self, day) -> None:
-        self.now = datetime.combine(day, self.now.timetz())
-
-
 PUBLICATION_DAY = TODAY + timedelta(days=10)
 LAST_DAY = TODAY + timedelta(days=4)  # the end of the leaving factory's last cycle
 
@@ -346,6 +338,24 @@ async def test_several_servers_noticing_the_same_new_day_write_its_changes_once(
         ("FACTORY_PUBLISHED", "KH-FIRST", "KH-FIRST-A2", None, None),
         ("ASSESSMENT_PUBLISHED", "KH-NEXT", "KH-NEXT-A3", None, None),
     ])
+
+
+async def test_with_the_database_down_requests_are_answered_and_the_calendar_write_is_tried_once(tmp_path, caplog):
+    from transparency_portal.config import Settings
+    from transparency_portal.domain.errors import ERROR_CODES
+    from transparency_portal.schema.http.feed_calendar import RETRY_SECONDS
+
+    down = f"postgresql+asyncpg://portal:secret@127.0.0.1:{free_port()}/portal"  # nothing listens there
+    settings = Settings(database_url=down, storage_dir=tmp_path / "attachments", rate_limit=0, rate_limit_points=0)
+    with caplog.at_level(logging.ERROR, logger="transparency_portal.feed"):
+        async with serving(create_app(settings)) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            # Each request passes the calendar's check; the first try (at start-up) failed moments ago.
+            answers = [await http.get("/schema.graphql") for _ in range(5)]
+            answers += [await http.post("/graphql", json={"query": "{ changes(first: 1) { edges { cursor } } }"})]
+    assert [a.status_code for a in answers[:5]] == [200] * 5 and "type PublicChange" in answers[0].text
+    assert answers[5].json()["errors"][0]["extensions"]["code"] in ERROR_CODES  # a GraphQL error, not a hang
+    attempts = [r for r in caplog.records if "calendar changes could not be written" in r.getMessage()]
+    assert len(attempts) == 1, f"{len(attempts)} write attempts for 6 requests within {RETRY_SECONDS} s"
 
 
 async def test_a_database_upgraded_from_before_the_feed_starts_it_with_every_public_factory(settings, engine, load):

@@ -7,10 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
+from clocks import Clock
 from exports import (
     TODAY,
     all_compliant,
@@ -72,19 +73,6 @@ def embargo_world() -> dict:
         "assessments": [embargoed("KH-NEW-A1", "KH-NEW", chi)],
     }
     return merge(base_document(), factory_with_history("KH-BASE", "Base Line Apparel (test)"), following, first, new)
-
-
-class Clock:
-    """The server's clock; the test moves it."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move_to(self, day: date) -> None:
-        self.now = datetime.combine(day, self.now.timetz())
 
 
 class Client:

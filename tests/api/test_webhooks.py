@@ -78,17 +78,25 @@ async def sqlite_url(tmp_path):
     return url
 
 
+# The worker looks at the outbox this often (imports come from other processes, which wake it
+# only through its poll on SQLite): a test waits for it, never for the 2 s default.
+POLL_SECONDS = 0.1
+
+
 @pytest.fixture
 def portal_settings(sqlite_url, tmp_path):
-    """A server on SQLite with PORTAL_WEBHOOK_RETRIES=1,1 (three attempts) and loopback receivers allowed."""
+    """A server on SQLite with PORTAL_WEBHOOK_RETRIES=0.2,0.2 (three attempts) and loopback receivers allowed."""
     return Settings(
         database_url=sqlite_url, storage_dir=tmp_path / "attachments", rate_limit=0, rate_limit_points=0,
-        webhook_retries=(1, 1), webhook_allow_private=True,
+        webhook_retries=(0.2, 0.2), webhook_allow_private=True, webhook_poll_seconds=POLL_SECONDS,
     )
 
 
 def env_for(database_url: str, *, allow_private: bool = True) -> dict:
-    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_ACTOR": "webhook-test"}
+    env = {
+        **os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_ACTOR": "webhook-test",
+        "PORTAL_WEBHOOK_POLL_SECONDS": str(POLL_SECONDS),
+    }  # fmt: skip
     env.pop("PORTAL_WEBHOOK_ALLOW_PRIVATE", None)
     if allow_private:
         env["PORTAL_WEBHOOK_ALLOW_PRIVATE"] = "1"
@@ -174,13 +182,14 @@ async def test_deliveries_are_signed_filtered_and_follow_new_subscriptions(tmp_p
         # The ids are the API's: the factory is there by that id.
         async with httpx.AsyncClient() as client:
             answer = await client.post(f"{base}/graphql", json={
-                "query": "query($id: ID!) { factory(id: $id) { name } changes(first: 100) { edges { node { id kind at } } } }",
+                "query": "query($id: ID!) { factory(id: $id) { name } "
+                "changes(first: 100) { edges { node { id kind factoryId assessmentId findingId responseId } } } }",
                 "variables": {"id": data["factoryId"]},
             })  # fmt: skip
         assert answer.json()["data"]["factory"]["name"] == "Beta (test)"
-        # The change is the feed's entry, by its id.
+        # The change is the feed's entry, by its id, naming the same things by the same ids.
         feed = {edge["node"]["id"]: edge["node"] for edge in answer.json()["data"]["changes"]["edges"]}
-        assert feed[data["id"]]["kind"] == data["kind"]
+        assert feed[data["id"]] == {key: value for key, value in data.items() if key != "at"}
         # Alpha changed before the subscription, Gamma is in Vietnam: neither is queued for it.
         assert [(row[1], row[2]) for row in await deliveries(env, webhook)] == [("DELIVERED", headers["webhook-id"])]
 
@@ -196,11 +205,11 @@ async def test_a_failing_receiver_gets_the_same_message_until_it_answers_and_can
     receiver.statuses["flaky"] = [500, 503]
     receiver.statuses["down"] = [500, 502, 404]
     receiver.statuses["moved"] = [307, 308, 301]
-    async with portal_server(portal_settings):  # PORTAL_WEBHOOK_RETRIES=1,1: three attempts
+    async with portal_server(portal_settings):  # PORTAL_WEBHOOK_RETRIES=0.2,0.2: three attempts
         await import_document(env, tmp_path, base_document(), "base.json")
-        flaky, flaky_secret = await subscribe(env, receiver.url("flaky"))
-        down, _ = await subscribe(env, receiver.url("down"))
-        moved, _ = await subscribe(env, receiver.url("moved"))
+        (flaky, flaky_secret), (down, _), (moved, _) = await asyncio.gather(
+            *(subscribe(env, receiver.url(name)) for name in ("flaky", "down", "moved"))
+        )
         await import_document(env, tmp_path, merge(factory_with_history("KH-A", "Alpha (test)")), "a.json")
         await until(lambda: all(len(receiver.of(name)) == 3 for name in ("flaky", "down", "moved")), "three attempts each")
 
@@ -241,7 +250,7 @@ async def test_410_gone_disables_the_subscription(tmp_path, receiver, portal_set
     async with portal_server(portal_settings):
         await import_document(env, tmp_path, base_document(), "base.json")
         gone, _ = await subscribe(env, receiver.url("gone"))
-        await subscribe(env, receiver.url("live"))
+        await subscribe(env, receiver.url("live"))  # after: `webhooks list` shows it second
         await import_document(env, tmp_path, merge(factory_with_history("KH-A", "Alpha (test)")), "a.json")
         await until(lambda: receiver.of("gone") and receiver.of("live"), "both deliveries")
         listed = await run(env, "webhooks", "list")
@@ -266,8 +275,7 @@ async def test_a_slow_receiver_holds_up_neither_another_receiver_nor_public_requ
     receiver.hold["slow"] = asyncio.Event()
     async with portal_server(portal_settings) as (_app, base):
         await import_document(env, tmp_path, base_document(), "base.json")
-        await subscribe(env, receiver.url("slow"))
-        await subscribe(env, receiver.url("fast"))
+        await asyncio.gather(subscribe(env, receiver.url("slow")), subscribe(env, receiver.url("fast")))
         await import_document(env, tmp_path, merge(factory_with_history("KH-A", "Alpha (test)")), "a.json")
         await until(lambda: receiver.of("slow") and receiver.of("fast"), "both requests")
         # The slow receiver has not answered yet, and the API answers meanwhile.
@@ -281,7 +289,7 @@ async def test_a_slow_receiver_holds_up_neither_another_receiver_nor_public_requ
 async def test_loopback_is_refused_when_subscribing_and_when_delivering(tmp_path, receiver, portal_settings, sqlite_url):
     strict = env_for(sqlite_url, allow_private=False)
     await import_document(strict, tmp_path, base_document(), "base.json")
-    for url, why in [
+    refusals = [
         (receiver.url("x"), "loopback"),
         (receiver.url("x", "localhost"), "loopback"),
         ("http://[::ffff:127.0.0.1]/x", "loopback"),
@@ -290,8 +298,10 @@ async def test_loopback_is_refused_when_subscribing_and_when_delivering(tmp_path
         ("http://169.254.169.254/latest/meta-data", "link-local"),
         ("http://[fd12::1]/x", "unique-local"),
         ("http://0.0.0.0/x", "unspecified"),
-    ]:
-        refused = await run(strict, "webhooks", "add", "--url", url)
+    ]
+    # Separate commands, all at once: each process spends most of its life starting up.
+    answers = await asyncio.gather(*(run(strict, "webhooks", "add", "--url", url) for url, _why in refusals))
+    for (url, why), refused in zip(refusals, answers, strict=True):
         assert refused.returncode == 1, (url, refused.stdout)
         assert why in refused.stderr and "PORTAL_WEBHOOK_ALLOW_PRIVATE" in refused.stderr, refused.stderr
     assert (await run(strict, "webhooks", "list")).stdout == ""
@@ -300,8 +310,9 @@ async def test_loopback_is_refused_when_subscribing_and_when_delivering(tmp_path
     # each attempt checks the address again.
     webhook, _ = await subscribe(env_for(sqlite_url), receiver.url("inside"))
     server_settings = dataclasses.replace(portal_settings, webhook_allow_private=False)
-    async with portal_server(server_settings):
+    async with portal_server(server_settings) as (app, _base):
         await import_document(strict, tmp_path, merge(factory_with_history("KH-A", "Alpha (test)")), "a.json")
+        await until(lambda: app.state.webhooks.attempts == 3, "three refused attempts")
         rows = await deliveries(strict, webhook)
         while rows[0][1] != "FAILED":
             await asyncio.sleep(0.2)
@@ -315,7 +326,8 @@ async def test_a_server_started_after_changes_delivers_them_and_picks_up_imports
 ):
     """Real `portal serve` processes: one killed like a crash (its lease stays behind) while a
     delivery was waiting, changes imported meanwhile, then a new one delivers all of them."""
-    env = {**env_for(sqlite_url), "PORTAL_WEBHOOK_RETRIES": "3600"}
+    # A lease of 1 s: the killed server's runs out by the time the next one has started.
+    env = {**env_for(sqlite_url), "PORTAL_WEBHOOK_RETRIES": "3600", "PORTAL_WEBHOOK_LEASE_SECONDS": "1"}
     await import_document(env, tmp_path, base_document(), "base.json")
     webhook, secret = await subscribe(env, receiver.url("hook"))
     receiver.statuses["hook"] = [500]  # the first attempt fails: retried in an hour
@@ -343,7 +355,7 @@ async def test_of_two_servers_one_delivers_and_the_other_takes_over_when_it_stop
     tmp_path, receiver, settings, database_url, engine
 ):
     env = env_for(database_url)
-    both = dataclasses.replace(settings, webhook_retries=(1, 1), webhook_allow_private=True)
+    both = dataclasses.replace(settings, webhook_retries=(1, 1), webhook_allow_private=True, webhook_poll_seconds=POLL_SECONDS)
     await import_document(env, tmp_path, base_document(), "base.json")
     await subscribe(env, receiver.url("hook"))
     servers = []

@@ -93,8 +93,7 @@ async def deployment(postgres_url, s3_endpoint, tmp_path, request):
                 "PORTAL_RATE_LIMIT": str(limit),
                 "TMPDIR": str(tmp_path),
             }  # fmt: skip
-            _, first = children.serve(env)
-            _, second = children.serve(env)
+            (_, first), (_, second) = children.serve_several(2, env)
             yield Deployment(first, second, env, database_url, redis, s3_endpoint, prefix, supplier, moderator, children)
     finally:
         children.close()

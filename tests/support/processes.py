@@ -48,21 +48,31 @@ class Children:
 
     def serve(self, env: dict, *options: str) -> tuple[subprocess.Popen, str]:
         """`portal serve` on a free port; returns once its /healthz answers."""
-        port = free_port()
-        process, log = self.spawn(
-            [PORTAL, "serve", "--port", str(port), *options], env, f"serve-{len(self.processes)}.log"
-        )
-        base = f"http://127.0.0.1:{port}"
+        [server] = self.serve_several(1, env, *options)
+        return server
+
+    def serve_several(self, count: int, env: dict, *options: str) -> list[tuple[subprocess.Popen, str]]:
+        """`count` servers like `serve`, started at once (each spends seconds starting up);
+        returns once every one answers."""
+        started = []
+        for _ in range(count):
+            port = free_port()
+            process, log = self.spawn(
+                [PORTAL, "serve", "--port", str(port), *options], env, f"serve-{len(self.processes)}.log"
+            )
+            started.append((process, log, f"http://127.0.0.1:{port}"))
         deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    return process, base
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.1)
+        for process, log, base in started:
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.1)
+        return [(process, base) for process, _log, base in started]
 
     @staticmethod
     def kill(process: subprocess.Popen) -> None:

@@ -9,15 +9,28 @@ upload of content already stored renews it, so neither loses an object it is abo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
 from ...storage import responses as repo
 from ...storage.batches import chunks
 from ...storage.db import Sessions
-from ...storage.objects import ObjectStore, StoredObject, key_sha256, object_key
+from ...storage.objects import ObjectStore, StoredObject, key_sha256, object_key, opened_store
 from ...storage.tables.supplier_responses import AttachmentRow
+
+
+async def sweep_store(sessions: Sessions, url: str, *, older_than: timedelta) -> list[str]:
+    """`portal attachments sweep`: `sweep_unreferenced` in the store at `url`, for the objects
+    last written longer than `older_than` ago."""
+    async with opened_store(url) as store:
+        return await sweep_unreferenced(sessions, store, before=datetime.now(UTC) - older_than)
+
+
+async def check_store(sessions: Sessions, url: str) -> list[str]:
+    """`portal attachments check`: `missing_objects` of the store at `url`."""
+    async with opened_store(url) as store:
+        return await missing_objects(sessions, store)
 
 
 async def sweep_unreferenced(sessions: Sessions, store: ObjectStore, *, before: datetime) -> list[str]:
