@@ -11,6 +11,7 @@ from ..domain.errors import BadUserInput
 from ..storage import public_counts, public_pages, public_factories
 from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
+from ..storage.page_index import PageIndex
 from ..domain.publication import PublicFactory
 from ..storage.public_counts import Facet
 from ..storage.public_filter import FactoryFilter
@@ -82,15 +83,29 @@ class KeyPage:
         return cursors.encode(self.order, public_pages.position_of(row, self.order))
 
 
-async def key_page(hot: HotReads, first: int, after: str | None, f: FactoryFilter, order: FactoryOrder, today: date) -> KeyPage:
+async def key_page(
+    hot: HotReads, first: int, after: str | None, f: FactoryFilter, order: FactoryOrder, today: date,
+    index: PageIndex | None = None, version: int | None = None,
+) -> KeyPage:
+    """A page's row keys: from `index` when it keeps the list under `version`, else by a keyset query."""
     first = check_first(first)
     position = cursors.decode(after, order) if after else None
-    parameters = {"page_limit": first + 1}
-    if position is not None:
-        parameters.update(after_value=position[0], after_pk=position[1])
-    rows = await hot.rows(public_pages.key_page_statement(f, order, position is not None, today), parameters)
+    rows = None
+    if index is not None and version is not None:
+        whole = public_pages.key_page_statement(f, order, False, today)
+        rows = await index.rows_after(hot, (f, order, today), version, whole, _key_position, position, first + 1)
+    if rows is None:
+        parameters = {"page_limit": first + 1}
+        if position is not None:
+            parameters.update(after_value=position[0], after_pk=position[1])
+        rows = await hot.rows(public_pages.key_page_statement(f, order, position is not None, today), parameters)
     keys = [((row[0], row[1], row[2]), row) for row in rows[:first]]
     return KeyPage(keys, order, len(rows) > first, position is not None)
+
+
+def _key_position(row: Any) -> tuple:
+    """A key row's position as `cursors.decode` gives it (its sort value, then its factory)."""
+    return (row[3], row[0])
 
 
 async def factories_by_pk(hot: HotReads, keys: list[RowKey]) -> dict[RowKey, PublicFactory]:

@@ -50,6 +50,7 @@ from ...resolvers import factories as factory_reads
 from ...resolvers.issues import catalogue
 from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
+from ...storage.page_index import PageIndex
 from ..extensions.cost import Measure, measure, points
 from ..extensions.limits import MAX_COST, over_budget
 from ..http.asgi import header_map, read_body
@@ -107,6 +108,7 @@ class CompiledExecutor:
         self.max_documents = max_documents
         self.vetted: OrderedDict[tuple[str, str | None], None] = OrderedDict()
         self.renderings = Renderings(render_cache_bytes)
+        self.page_index = PageIndex()
         self.version: int | None = None
         self.catalogue: tuple[dict, dict] = ({}, {})
         self.catalogue_digest = ""
@@ -199,11 +201,12 @@ class CompiledExecutor:
             if not await self._charged(scope, counted):
                 return None  # over the client's points budget: strawberry answers the refusal
             version = request_state(scope).data_version
-            await self._follow(await self.hot.data_version() if version is None else version)
+            version = await self.hot.data_version() if version is None else version
+            await self._follow(version)
             request = PageRequest(self.clock(), language, self.marker)
             data = {}
             for key, connection in plan.roots:
-                data[key] = "Query" if connection is None else await self._connection(connection, coerced, request)
+                data[key] = "Query" if connection is None else await self._connection(connection, coerced, request, version)
         except (PortalError, GraphQLError, RenderFailed, Unrenderable):
             return None  # a client's mistake, or data strawberry answers with an error: it says which
         except Exception:
@@ -243,10 +246,12 @@ class CompiledExecutor:
             self.catalogue_digest = digest(self.catalogue)
             self.version = version
 
-    async def _connection(self, plan: ConnectionPlan, variables, request: PageRequest) -> dict[str, Any]:
-        after, (first, spec, order) = page_arguments(self.strawberry_schema, self.factories_field, plan.field, variables)
+    async def _connection(self, plan: ConnectionPlan, variables, request: PageRequest, version: int) -> dict[str, Any]:
+        after, (first, spec, order) = page_arguments(
+            self.strawberry_schema, self.factories_field, plan.field, variables, plan.converted
+        )
         today = request.now.date()
-        page = await factory_reads.key_page(self.hot, first, after, spec, order, today)
+        page = await factory_reads.key_page(self.hot, first, after, spec, order, today, self.page_index, version)
         pks = [pk for pk, _ in page.keys]
         result: dict[str, Any] = {}
         for key, what, sub in plan.selection:

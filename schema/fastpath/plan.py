@@ -22,7 +22,7 @@ strawberry's own, byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -86,6 +86,8 @@ class ConnectionPlan:
     key: str
     field: FieldNode
     selection: tuple[tuple[str, str, Any], ...]
+    # Its arguments as converted, by the variables they were converted from (`arguments.py`).
+    converted: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, eq=False)

@@ -140,12 +140,8 @@ class PageRequest:
         pieces, at = [], 0
         for position, n in found:
             pieces.append(body[at:position])
-            parts = lists[n]
             pieces.append(b"[")
-            for index, part in enumerate(parts):
-                if index:
-                    pieces.append(b",")
-                pieces.append(part)
+            pieces.append(b",".join(lists[n]))
             pieces.append(b"]")
             at = position + len(markers[n])
         pieces.append(body[at:])

@@ -90,6 +90,38 @@ async def test_paging_by_plan_walks_the_whole_list_once(api, load):
     assert len(names) == everything["factories"]["totalCount"] > 5
 
 
+async def walk(api, variables: dict, size: int = 1) -> list[tuple[str, int]]:
+    """Every factory of the list, page by page after each page's end cursor: (name, count)."""
+    seen, after = [], None
+    while True:
+        page = (await by_plan(api, PAGE, {**variables, "first": size, "after": after}))["factories"]
+        seen += [(edge["node"]["name"], edge["node"]["nonComplianceCount"]) for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return seen
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_a_list_paged_through_again_and_again_follows_each_change(api, load):
+    """A list asked for page after page is kept in memory (storage/page_index.py): its pages,
+    each compared with strawberry's, stay the list's, and a change reorders them at once."""
+    await load(world())
+    order = {"order": {"field": "NON_COMPLIANCES", "direction": "DESC"}}
+    first_walk = await walk(api, order)
+    # Pages of another size (the same pages would be whole answers kept): from the kept list.
+    assert await walk(api, order, size=2) == first_walk
+    assert executor(api.app).page_index.lists, "the list was never kept: this test shows nothing"
+    counts = [count for _, count in first_walk]
+    assert counts == sorted(counts, reverse=True) and len({name for name, _ in first_walk}) == len(first_walk)
+    # Angkor (one non-compliance) gets a newer assessment with two: it moves up the list.
+    newer = all_compliant(**{"CHI-1": "NON_COMPLIANT", "OSH-7": "NON_COMPLIANT"})
+    await load(merge({"assessments": [assessment("KH-NC-A3", "KH-NC", 3, 5, newer)]}))
+    after_change = await walk(api, order, size=2)
+    changed = [(name, count) for name, count in after_change if (name, count) not in first_walk]
+    assert len(changed) == 1 and changed[0][1] == 2
+    assert [count for _, count in after_change] == sorted((count for _, count in after_change), reverse=True)
+    assert sorted(name for name, _ in after_change) == sorted(name for name, _ in first_walk)
+
+
 async def test_aliases_languages_and_nodes_by_plan(api, load):
     await load(world())
     query = (
