@@ -8,6 +8,10 @@ the version — every server process sees a write as soon as it commits, so no p
 stale answer — and the date in the key means no answer outlives the day it was computed for.
 
 Answers carry an `ETag`; a client that sends it back in `If-None-Match` gets 304 without a body.
+A large answer (`admit_bytes`, a list page of a few hundred kilobytes) is kept the second time it
+is computed, not the first: a page asked once (a random cursor) would take the room of pages asked
+again and again, and copying it in costs time on every such request. Until then a conditional
+request for it gets the whole answer again, which is always a correct answer.
 Requests with a bearer token (they may see non-public data), mutations, bodies that are not
 JSON, and answers that are not 200 or that carry errors are never cached.
 
@@ -75,8 +79,14 @@ class ResponseCache:
         max_bytes: int = 32 * 1024 * 1024,
         max_body_bytes: int = 64 * 1024,
         public_max_age: int = 60,
+        admit_bytes: int = 64 * 1024,
+        max_seen: int = 4096,
     ) -> None:
         self.app = app
+        self.admit_bytes = admit_bytes
+        # ETags of large answers computed once and not kept (yet), oldest first.
+        self.seen: OrderedDict[bytes, None] = OrderedDict()
+        self.max_seen = max_seen
         self.get_cache_control = f"public, max-age={public_max_age}".encode()
         self.hot = hot
         self.clock = clock
@@ -154,7 +164,7 @@ class ResponseCache:
             await send(message)
 
         await self.app(scope, receive, capture)
-        if keepable():
+        if keepable() and self._admitted(etag, len(captured["body"])):
             replaced = self.entries.pop(key, None)  # two requests may have missed at once
             self.size -= len(replaced[2]) if replaced else 0
             response_headers = [
@@ -168,6 +178,16 @@ class ResponseCache:
             self.size += len(captured["body"])
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 self.size -= len(self.entries.popitem(last=False)[1][2])
+
+
+    def _admitted(self, etag: bytes, size: int) -> bool:
+        """Small answers are kept at once; a large one once it has been computed before."""
+        if size < self.admit_bytes or self.seen.pop(etag, False) is None:
+            return True
+        self.seen[etag] = None
+        if len(self.seen) > self.max_seen:
+            self.seen.popitem(last=False)
+        return False
 
 
 def _cacheable_request(scope, body: bytes) -> bool:

@@ -22,6 +22,9 @@ Operation = tuple[str, str | None, dict[str, Any]]
 
 @dataclass(slots=True)
 class RequestState:
+    # The request's headers by lower-case name (asgi.py `header_map`), and the list they came from.
+    headers: dict[bytes, bytes] | None = None
+    raw_headers: Any = None
     # The request's id: the client's X-Request-Id when sane, else made (request_log.py).
     request_id: str | None = None
     # The GraphQL operationName, once a layer that read the request knows it (for the log line).

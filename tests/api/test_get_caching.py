@@ -84,3 +84,32 @@ async def test_signed_in_gets_are_private_and_errors_are_not_stored(api, load, p
         failed = await api.client.get("/graphql", params={"query": query})
         assert failed.json()["errors"]
         assert failed.headers["cache-control"] == "no-store" and "etag" not in failed.headers
+
+
+def answer_cache(app):
+    from transparency_portal.schema.http.answer_cache import ResponseCache
+
+    layer = app.middleware_stack
+    while not isinstance(layer, ResponseCache):
+        layer = layer.app
+    return layer
+
+
+async def test_a_large_answer_is_kept_once_it_is_asked_for_again(api, load):
+    """A large answer (a list page) asked for once, such as a page after a random cursor, is not
+    kept; asked for again, it is, and from then on revalidates with 304. Small answers are kept
+    at once."""
+    await load(world())
+    small = await api.client.get("/graphql", params={"query": "{ __typename }"})
+    assert (await api.client.get("/graphql", params={"query": "{ __typename }"}, headers={"if-none-match": small.headers["etag"]})).status_code == 304
+    cache = answer_cache(api.app)
+    first = await api.client.get("/graphql", params={"query": LIST})
+    cache.admit_bytes = len(first.content)  # this page is large, for the test's small world
+    page = "{ factories(first: 4) { totalCount edges { node { name } } } }"
+    once = await api.client.get("/graphql", params={"query": page})
+    assert len(once.content) >= cache.admit_bytes and once.headers["cache-control"] == "public, max-age=60"
+    etag = once.headers["etag"]
+    twice = await api.client.get("/graphql", params={"query": page}, headers={"if-none-match": etag})
+    assert twice.status_code == 200 and twice.content == once.content and twice.headers["etag"] == etag
+    thrice = await api.client.get("/graphql", params={"query": page}, headers={"if-none-match": etag})
+    assert thrice.status_code == 304 and thrice.content == b""
