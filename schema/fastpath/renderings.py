@@ -19,6 +19,7 @@ from datetime import datetime
 
 import orjson
 
+from ..http.asgi import compact
 from ..http.metrics import CACHE_HITS
 
 _HITS = CACHE_HITS.labels("rendering")
@@ -71,7 +72,7 @@ class Renderings:
             return
         replaced = group.get(pk)
         self.size += len(rendered) - (len(replaced) if replaced is not None else 0)
-        group[pk] = rendered
+        group[pk] = compact(rendered)
         group.used[pk] = None
         group.used.move_to_end(pk)
         self.groups.move_to_end(group.key)

@@ -36,7 +36,7 @@ from graphql.error import GraphQLError
 
 from ...storage.hot_reads import HotReads
 from ...domain.labels import negotiate_language
-from .asgi import header_map, if_none_match, read_body
+from .asgi import compact, header_map, if_none_match, read_body
 from .budget import account_of, asks_cost
 from .metrics import CACHE_HITS
 from .persisted import requested_operation
@@ -174,7 +174,8 @@ class ResponseCache:
             facts = request_state(scope)
             account = account_of(scope)
             points = account.points if account is not None else None  # what a hit will be charged
-            self.entries[key] = (200, response_headers, captured["body"], etag, facts.operation, points)
+            # Kept at its length (the answer's buffer may be larger: asgi.py `compact`).
+            self.entries[key] = (200, response_headers, compact(captured["body"]), etag, facts.operation, points)
             self.size += len(captured["body"])
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 self.size -= len(self.entries.popitem(last=False)[1][2])

@@ -34,6 +34,13 @@ def header_map(scope) -> dict[bytes, bytes]:
     return state.headers
 
 
+def compact(data: bytes) -> bytes:
+    """A copy of `data` that takes only its length. orjson writes into a buffer of at least 4 KB
+    and keeps it whole behind a shorter result: kept as they come, 17,000 list renderings of 150 bytes
+    would hold 70 MB instead of 3 MB (fastpath/renderings.py's bound counts lengths)."""
+    return memoryview(data).tobytes()
+
+
 async def run_or_refuse(app, scope, receive, send, refusal: type[Exception], refuse) -> None:
     """Runs `app`; when it raises `refusal` (from a guarded `receive`) before its answer began,
     awaits `refuse(error)` to answer instead. After the answer began, there is no other answer."""
