@@ -14,7 +14,7 @@ lists are joined in at the end (`PageRequest.spliced`), in one join of bytes.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from datetime import datetime
 
 import orjson
@@ -62,9 +62,12 @@ class Renderings:
             _HITS.inc(hits)
             if self.size * 2 > self.max_bytes:
                 move = group.used.move_to_end
-                for pk, part in zip(pks, parts):
-                    if part is not None:
-                        move(pk)
+                if hits == len(parts):
+                    deque(map(move, pks), maxlen=0)  # the usual case, in a loop of C
+                else:
+                    for pk, part in zip(pks, parts):
+                        if part is not None:
+                            move(pk)
         return parts
 
     def put(self, group: _Group, pk: tuple, rendered: bytes) -> None:
