@@ -55,7 +55,7 @@ from ..extensions.cost import Measure, measure, points
 from ..extensions.limits import MAX_COST, over_budget
 from ..http.asgi import header_map, read_body
 from ..http.budget import account_of, asks_cost
-from ..http.persisted import requested_operation
+from ..http.persisted_request import requested_operation
 from ..http.request_state import request_state
 from ..http.rate_limit import client_address
 from ..http.request_log import name_operation

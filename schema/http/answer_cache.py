@@ -39,7 +39,7 @@ from ...domain.labels import negotiate_language
 from .asgi import compact, header_map, if_none_match, read_body
 from .budget import account_of, asks_cost
 from .metrics import CACHE_HITS
-from .persisted import requested_operation
+from .persisted_request import requested_operation
 from .rate_limit import client_address
 from .request_log import name_operation
 from .request_state import request_state

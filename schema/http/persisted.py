@@ -56,13 +56,12 @@ from ...storage.hot_reads import HotReads
 from .asgi import bearer_token, header_map
 from .document_cache import DocumentCache
 from .metrics import CACHE_HITS
-from .persisted_request import Asked, Refusal, asked_in_body, asked_in_query, requested_operation
+from .persisted_request import Asked, Refusal, asked_in_body, asked_in_query
 from .request_state import authenticated, request_state
 from .view import GRAPHQL_RESPONSE_JSON, negotiate_media_type
 
 # The layers after this one (answer_cache.py, fastpath/executor.py) read the operation, with the
-# document resolved here, through `requested_operation` (persisted_request.py).
-__all__ = ["PersistedDocuments", "requested_operation"]
+# document resolved here, through `persisted_request.requested_operation`.
 
 log = logging.getLogger(__name__)
 _HITS = CACHE_HITS.labels("persisted_document")
