@@ -13,14 +13,8 @@ path when all of these hold, and otherwise strawberry answers it as always:
 - its variables coerce, and its arguments are good (a malformed cursor or `first` out of range
   goes to strawberry, which answers with the usual error).
 
-The executor answers the envelope (keyset page, cursors, `pageInfo`, `totalCount`) itself; each
-node is strawberry's own rendering (`render.py`: the schema's own resolvers run by the node
-selection's plan, `node_plan.py`, or one execution of the selection by strawberry, for all the
-factories a page misses), kept between requests by factory row version
-(`renderings.py`), so an import or a decision re-renders the factories it changed, not the list.
-The page's keys are read every time (one keyset query, from a statement built once per filter,
-order and day), so a page after any cursor costs that query and a join of bytes; the total per
-filter and day is kept per version.
+The executor checks and charges the request, then has `pages.py` build the page: the envelope
+itself, the nodes strawberry's own renderings, kept per factory row version.
 
 The arguments of `factories` are passed on as `arguments.py` says, or the executor stays off.
 
@@ -35,7 +29,7 @@ import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
 
@@ -46,11 +40,8 @@ from graphql.execution.values import get_variable_values
 
 from ...domain.errors import PortalError
 from ...domain.labels import negotiate_language
-from ...resolvers import factories as factory_reads
-from ...resolvers.issues import catalogue
 from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
-from ...storage.page_index import PageIndex
 from ..extensions.cost import Measure, measure, points
 from ..extensions.limits import MAX_COST, over_budget
 from ..http.asgi import header_map, read_body
@@ -60,13 +51,13 @@ from ..http.request_state import request_state
 from ..http.rate_limit import client_address
 from ..http.request_log import name_operation
 from ..http.view import JSON, negotiate_media_type
-from ..types.public import PageInfo
 from .answers import DISAGREES, Answer, captured, json_answer, same, succeeded
-from .arguments import budget_key, page_arguments, passed_arguments
+from .arguments import budget_key, passed_arguments
 from .completion import Unrenderable
-from .plan import ConnectionPlan, EdgePlan, NodeSelection, Plan, Unsupported, compile_plan
-from .render import RenderFailed, render_nodes
-from .renderings import PageRequest, Renderings, digest
+from .pages import ListPages
+from .plan import Plan, Unsupported, compile_plan
+from .render import RenderFailed
+from .renderings import PageRequest
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +98,9 @@ class CompiledExecutor:
         self.max_body_bytes = max_body_bytes
         self.max_documents = max_documents
         self.vetted: OrderedDict[tuple[str, str | None], None] = OrderedDict()
-        self.renderings = Renderings(render_cache_bytes)
-        self.page_index = PageIndex()
-        self.version: int | None = None
-        self.catalogue: tuple[dict, dict] = ({}, {})
-        self.catalogue_digest = ""
-        self.totals: dict[tuple[Any, date], int] = {}
+        self.pages = ListPages(schema, hot, sessions, clock, render_cache_bytes)
         self.node_counts: dict[tuple[Plan, tuple], Measure] = {}
         self.answered = 0  # by plan
-        self.rendered = 0  # nodes rendered (renderings missed)
-        self.planned = 0  # of those, by a node plan rather than by strawberry (`render.py`)
         # Stands for a rendered list until the answer is joined (`PageRequest.spliced`).
         self.marker = secrets.token_hex(8)
         self.mismatches: list[str] = []
@@ -202,11 +186,11 @@ class CompiledExecutor:
                 return None  # over the client's points budget: strawberry answers the refusal
             version = request_state(scope).data_version
             version = await self.hot.data_version() if version is None else version
-            await self._follow(version)
+            await self.pages.follow(version)
             request = PageRequest(self.clock(), language, self.marker)
             data = {}
             for key, connection in plan.roots:
-                data[key] = "Query" if connection is None else await self._connection(connection, coerced, request, version)
+                data[key] = "Query" if connection is None else await self.pages.connection(connection, coerced, request, version)
         except (PortalError, GraphQLError, RenderFailed, Unrenderable):
             return None  # a client's mistake, or data strawberry answers with an error: it says which
         except Exception:
@@ -234,98 +218,3 @@ class CompiledExecutor:
             name = plan.operation.name.value if plan.operation.name else None
             counted = self.node_counts[key] = measure(self.schema, plan.document, name, variables)
         return counted
-
-    async def _follow(self, version: int) -> None:
-        """Totals and the catalogue the renderings' loaders start with hold for one data version.
-        Renderings outlive it: each is kept under its factory's row version (bumped only when
-        that factory's public document changes) and the catalogue's digest, so an import or a
-        decision re-renders the factories it changed, not the whole list."""
-        if version != self.version:
-            self.totals.clear()
-            self.catalogue = await catalogue(self.sessions)
-            self.catalogue_digest = digest(self.catalogue)
-            self.version = version
-
-    async def _connection(self, plan: ConnectionPlan, variables, request: PageRequest, version: int) -> dict[str, Any]:
-        after, (first, spec, order) = page_arguments(
-            self.strawberry_schema, self.factories_field, plan.field, variables, plan.converted
-        )
-        today = request.now.date()
-        page = await factory_reads.key_page(self.hot, first, after, spec, order, today, self.page_index, version)
-        pks = [pk for pk, _ in page.keys]
-        result: dict[str, Any] = {}
-        for key, what, sub in plan.selection:
-            if what == "totalCount":
-                result[key] = await self._total(spec, today)
-            elif what == "edges":
-                result[key] = request.add(await self._edges(sub, page, request))
-            elif what == "nodes":
-                result[key] = request.add(await self._nodes(sub, pks, request))
-            elif what == "pageInfo":
-                ends = [page.cursor(page.keys[0][1]), page.cursor(page.keys[-1][1])] if page.keys else []
-                page_info = PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous)
-                result[key] = sub.render([page_info], None)[0]
-            else:
-                result[key] = "FactoryConnection"
-        return result
-
-    async def _nodes(self, selection: NodeSelection, pks: list[int], request: PageRequest) -> list[bytes]:
-        """One rendering per factory: kept ones as they are, the others rendered (`_render`) and kept."""
-        group = self.renderings.group((selection, request.language, request.now.date(), self.catalogue_digest))
-        parts = self.renderings.found(group, pks)
-        missing = [pk for pk, part in zip(pks, parts) if part is None]
-        if not missing:
-            return parts
-        rendered = await self._render(selection, missing, request)
-        for pk, part in rendered.items():
-            self.renderings.put(group, pk, part)
-        return [part if part is not None else rendered[pk] for pk, part in zip(pks, parts)]
-
-    async def _render(self, selection: NodeSelection, pks: list, request: PageRequest) -> dict:
-        """Strawberry's rendering of these factories' nodes (by the selection's plan, or by one
-        execution) over the factories read in one statement."""
-        views = await factory_reads.factories_by_pk(self.hot, pks)
-        found = [pk for pk in pks if pk in views]
-        rendered = await render_nodes(
-            selection, [views[pk] for pk in found], sessions=self.sessions, now=request.now, clock=self.clock,
-            language=request.language, catalogue=self.catalogue,
-        )
-        self.rendered += len(found)
-        self.planned += len(found) if rendered.by_plan else 0
-        return dict(zip(found, rendered.nodes))
-
-    async def _edges(self, plan: EdgePlan, page, request: PageRequest) -> list[bytes]:
-        """One edge per factory, kept per order too (its cursor): a node's bytes inside it as they
-        were rendered."""
-        group = self.renderings.group((plan, request.language, request.now.date(), page.order, self.catalogue_digest))
-        pks = [pk for pk, _ in page.keys]
-        parts = self.renderings.found(group, pks)
-        missing = [(index, pk) for index, (pk, part) in enumerate(zip(pks, parts)) if part is None]
-        if not missing:
-            return parts
-        missing_pks = [pk for _, pk in missing]
-        # Rendered for the edge and kept inside it only: kept as nodes too, every factory would
-        # take twice the memory, and past the bound the oldest go first, so a list larger than
-        # half the bound would miss on every page.
-        nodes = {
-            key: await self._render(selection, missing_pks, request) for key, what, selection in plan.selection if what == "node"
-        }
-        for index, pk in missing:
-            edge = {}
-            for key, what, _ in plan.selection:
-                if what == "cursor":
-                    edge[key] = page.cursor(page.keys[index][1])
-                elif what == "node":
-                    edge[key] = orjson.Fragment(nodes[key][pk])
-                else:
-                    edge[key] = "FactoryEdge"
-            parts[index] = orjson.dumps(edge)
-            self.renderings.put(group, pk, parts[index])
-        return parts
-
-    async def _total(self, spec, today: date) -> int:
-        key = (spec, today)
-        if key not in self.totals:
-            self.totals[key] = await factory_reads.count(self.hot, spec, today)
-        return self.totals[key]
-

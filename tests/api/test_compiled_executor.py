@@ -109,7 +109,7 @@ async def test_a_list_paged_through_again_and_again_follows_each_change(api, loa
     first_walk = await walk(api, order)
     # Pages of another size (the same pages would be whole answers kept): from the kept list.
     assert await walk(api, order, size=2) == first_walk
-    assert executor(api.app).page_index.lists, "the list was never kept: this test shows nothing"
+    assert executor(api.app).pages.page_index.lists, "the list was never kept: this test shows nothing"
     counts = [count for _, count in first_walk]
     assert counts == sorted(counts, reverse=True) and len({name for name, _ in first_walk}) == len(first_walk)
     # Angkor (one non-compliance) gets a newer assessment with two: it moves up the list.
@@ -183,17 +183,17 @@ async def test_a_change_re_renders_only_the_factory_it_changed(api, load):
     before = await by_plan(api, PAGE, {"first": 100})
     total = before["factories"]["totalCount"]
     compiled = executor(api.app)
-    assert compiled.rendered == total > 5  # the first page rendered every factory once
+    assert compiled.pages.rendered == total > 5  # the first page rendered every factory once
     newer = all_compliant(**{"CHI-1": "NON_COMPLIANT", "OSH-7": "NON_COMPLIANT"})
     await load(merge({"assessments": [assessment("KH-NC-A3", "KH-NC", 3, 5, newer)]}))
     page = (await by_plan(api, PAGE, {"first": 100}))["factories"]
-    assert compiled.rendered == total + 1
+    assert compiled.pages.rendered == total + 1
     assert sorted(e["node"]["nonComplianceCount"] for e in page["edges"]) != sorted(
         e["node"]["nonComplianceCount"] for e in before["factories"]["edges"]
     )  # the one re-rendered node is the changed one
     # The same page again is all kept renderings (a new language would render anew).
     await by_plan(api, PAGE, {"first": 100}, headers={"accept-language": "fr"})
-    assert compiled.rendered == 2 * total + 1
+    assert compiled.pages.rendered == 2 * total + 1
 
 
 async def test_signed_in_requests_are_not_answered_by_plan(api, load):

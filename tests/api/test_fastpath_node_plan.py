@@ -105,7 +105,7 @@ async def by_plan(api, query: str, **kwargs) -> dict:
     assert "errors" not in body, body
     compiled = executor(api.app)
     assert compiled.answered == before + 1 and compiled.mismatches == []
-    assert compiled.planned == compiled.rendered > 0
+    assert compiled.pages.planned == compiled.pages.rendered > 0
     return body["data"]
 
 
