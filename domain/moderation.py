@@ -80,7 +80,11 @@ class Transition:
     @property
     def changes_public(self) -> bool:
         """The public sees approved responses only: a step into or out of APPROVED changes what
-        it sees (and so every cached public answer), any other step does not."""
+        it sees (and so every cached public answer). So does a dismissal of an approved
+        response's reports: it moves the response's version, which the public sees too. Any
+        other step does not."""
+        if self.action is Action.DISMISS_REPORTS:
+            return True
         return self.changes_state and ResponseState.APPROVED in (self.source, self.target)
 
     @property

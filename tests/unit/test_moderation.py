@@ -44,7 +44,8 @@ RULES = {
     Action.DISMISS_REPORTS: (Role.MODERATOR, False, {A: A}),
 }
 # The public sees approved responses only: these steps change what it sees.
-CHANGES_PUBLIC = {(Action.APPROVE, S), (Action.REMOVE, A)}
+# A dismissal keeps the response approved but moves its version, which the public sees.
+CHANGES_PUBLIC = {(Action.APPROVE, S), (Action.REMOVE, A), (Action.DISMISS_REPORTS, A)}
 
 # A role of None: an anonymous caller.
 CASES = list(itertools.product(Action, (None, *EVERY_STATE), (*Role, None), (False, True)))
