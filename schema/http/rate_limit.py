@@ -5,7 +5,8 @@ A client is its bearer token (a hash of it, never the token itself) when it send
 address. Each client may make `requests_per_minute` requests in any 60 seconds (a moving window,
 from the `limits` library: a client may burst its whole budget at once, and each request counts
 against it for exactly one minute). A request over budget is answered 429 with `Retry-After`
-(whole seconds until the oldest request in the window leaves it, at least 1) and
+(whole seconds until the oldest request in the window leaves it, at least 1), the IETF
+`RateLimit-Policy: "minute";q=N;w=60` and `RateLimit: "minute";r=0;t=<Retry-After>` and
 `{"errors": [{"message": ..., "extensions": {"code": "RATE_LIMITED", "retryAfter": N}}]}`;
 nothing reaches the application. `/healthz` is never limited; 0 turns the limit off.
 
@@ -236,7 +237,12 @@ class RateLimit:
             429,
             f"Too many requests: at most {self.requests_per_minute} a minute per client. Retry in {retry_after} s.",
             {"code": RATE_LIMITED, "retryAfter": retry_after},
-            [(b"retry-after", str(retry_after).encode())],
+            [
+                (b"retry-after", str(retry_after).encode()),
+                # The same words as the points budget's headers (budget.py), for this limit's minute.
+                (b"ratelimit-policy", f'"minute";q={self.requests_per_minute};w=60'.encode()),
+                (b"ratelimit", f'"minute";r=0;t={retry_after}'.encode()),
+            ],
         )
 
     async def _admit(self, scope) -> float | None:

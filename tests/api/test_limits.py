@@ -230,6 +230,9 @@ async def test_the_sixth_request_in_a_minute_is_429_with_retry_after(plain_setti
         assert refused.headers["content-type"] == "application/json"
         retry_after = int(refused.headers["retry-after"])
         assert 1 <= retry_after <= 60  # the oldest of the five leaves the minute's window
+        # Told as the points budget tells its own (IETF RateLimit headers), for this minute.
+        assert refused.headers["ratelimit-policy"] == '"minute";q=5;w=60'
+        assert refused.headers["ratelimit"] == f'"minute";r=0;t={retry_after}'
         [error] = refused.json()["errors"]
         assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": retry_after}
         assert "at most 5 a minute" in error["message"]
