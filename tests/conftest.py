@@ -10,7 +10,8 @@ import itertools
 import shutil
 
 import pytest
-from sqlalchemy import event, text
+from api_client import Api
+from sqlalchemy import text
 
 from transparency_portal.config import sqlite_path
 from transparency_portal.storage.db import make_engine, make_sessions
@@ -78,6 +79,15 @@ async def migrated_sqlite(tmp_path_factory):
 
 
 @pytest.fixture
+def sqlite_url(tmp_path, migrated_sqlite) -> str:
+    """An empty, migrated SQLite database of the test's own (a copy of `migrated_sqlite`), for
+    tests that start their own servers on it."""
+    path = tmp_path / "portal.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
 async def engine(database_url, migrated_sqlite):
     file = sqlite_path(database_url)
     copied = file is not None and not file.exists()
@@ -100,62 +110,6 @@ async def engine(database_url, migrated_sqlite):
 @pytest.fixture
 def sessions(engine):
     return make_sessions(engine)
-
-
-class Api:
-    """A client of the running server: real HTTP over loopback."""
-
-    def __init__(self, client, base_url: str, app) -> None:
-        self.client = client
-        self.base_url = base_url
-        self.app = app
-
-    def count_statements(self) -> list[str]:
-        """A list that collects every SQL query the server runs from now on (not BEGIN)."""
-        statements: list[str] = []
-
-        def collect(conn, cursor, statement, *args):
-            if not statement.startswith("BEGIN"):
-                statements.append(statement)
-
-        for engine in self.app.state.hot_reads.sync_engines():
-            event.listen(engine, "before_cursor_execute", collect)
-        return statements
-
-    async def post(self, query: str, variables: dict | None = None, token: str | None = None, **kwargs):
-        headers = {**kwargs.pop("headers", {}), **({"authorization": f"Bearer {token}"} if token else {})}
-        return await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
-        )
-
-    async def query(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        """The `data` of a query that must succeed."""
-        response = await self.post(query, variables, token)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    async def errors(self, query: str, variables: dict | None = None, token: str | None = None) -> list[dict]:
-        """The errors of a query that must fail."""
-        body = (await self.post(query, variables, token)).json()
-        assert body.get("errors"), body
-        return body["errors"]
-
-    async def upload(self, query: str, variables: dict, files: list[tuple[str, bytes, str]], token: str | None = None):
-        """A GraphQL multipart request: `files` go to variables.input.attachments."""
-        import json
-
-        variables = {**variables, "input": {**variables["input"], "attachments": [None] * len(files)}}
-        operations = json.dumps({"query": query, "variables": variables})
-        mapping = json.dumps({str(i): [f"variables.input.attachments.{i}"] for i in range(len(files))})
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        return await self.client.post(
-            "/graphql",
-            data={"operations": operations, "map": mapping},
-            files={str(i): f for i, f in enumerate(files)},
-            headers=headers,
-        )
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
+from api_client import Api
 from clocks import Clock
 from exports import (
     TODAY,
@@ -258,17 +259,6 @@ async def calendar(settings, engine, load, sessions):
     clock = Clock()
     async with serving(create_app(settings, clock=clock)) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         yield Api(http), clock, sessions
-
-
-class Api:
-    def __init__(self, client) -> None:
-        self.client = client
-
-    async def query(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        body = (await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)).json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
 
 def start_of(day) -> str:

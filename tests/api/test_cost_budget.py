@@ -19,7 +19,6 @@ from transparency_portal.domain.moderation import Role
 from transparency_portal.schema.fastpath.executor import CompiledExecutor
 from transparency_portal.schema.http.app import create_app
 from transparency_portal.storage.db import make_engine, make_sessions
-from transparency_portal.storage.migrate import upgrade
 from transparency_portal.workflows.import_document import import_document
 from transparency_portal.workflows.users import add_user
 from worlds import world
@@ -33,14 +32,12 @@ LIST = "query List($first: Int) { factories(first: $first) { edges { node { name
 
 
 @pytest.fixture
-async def database(tmp_path) -> str:
+async def database(sqlite_url) -> str:
     """One migrated SQLite database with public factories: the budget does not depend on the backend."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
-    engine = make_engine(url)
-    await upgrade(engine)
+    engine = make_engine(sqlite_url)
     await import_document(make_sessions(engine), world(), actor="test-steward")
     await engine.dispose()
-    return url
+    return sqlite_url
 
 
 def budget_settings(database: str, tmp_path, points: int, **more) -> Settings:

@@ -27,7 +27,6 @@ from transparency_portal.schema.http.rate_limit import RateLimit
 from transparency_portal.domain.moderation import Role
 from transparency_portal.storage.db import make_engine, make_sessions
 from transparency_portal.workflows.users import add_user, authenticate
-from transparency_portal.storage.migrate import upgrade
 
 GRAPHQL = app_module.schema._schema
 
@@ -173,13 +172,9 @@ async def test_a_page_of_100_factories_with_findings_passes(budget_api, load):
 
 
 @pytest.fixture
-async def plain_settings(tmp_path):
+def plain_settings(tmp_path, sqlite_url):
     """An empty, migrated SQLite database: the middlewares do not depend on the backend."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
-    engine = make_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
-    return Settings(database_url=url, storage_dir=tmp_path / "attachments")
+    return Settings(database_url=sqlite_url, storage_dir=tmp_path / "attachments")
 
 
 TYPENAME = {"query": "{ __typename }"}

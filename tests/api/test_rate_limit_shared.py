@@ -23,7 +23,6 @@ from transparency_portal.domain.moderation import Role
 from transparency_portal.schema.http.app import create_app
 from transparency_portal.schema.http.rate_limit import Budgets
 from transparency_portal.storage.db import make_engine, make_sessions
-from transparency_portal.storage.migrate import upgrade
 from transparency_portal.workflows.users import add_user
 
 LIMIT = 5
@@ -31,13 +30,9 @@ TYPENAME = {"query": "{ __typename }"}
 
 
 @pytest.fixture
-async def database(tmp_path) -> str:
+def database(sqlite_url) -> str:
     """One migrated SQLite database for both servers: the limit does not depend on the backend."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
-    engine = make_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
-    return url
+    return sqlite_url
 
 
 def limited_settings(database: str, tmp_path, redis_url: str) -> Settings:

@@ -25,8 +25,6 @@ from starlette.routing import Route
 from transparency_portal.config import Settings
 from transparency_portal.resolvers.ids import to_global
 from transparency_portal.schema.http.app import create_app
-from transparency_portal.storage.db import make_engine
-from transparency_portal.storage.migrate import upgrade
 
 WAIT = 60.0  # a bound on every wait, never a measure
 
@@ -66,16 +64,6 @@ async def receiver():
         yield receiver
         for event in receiver.hold.values():  # let held requests end before the server stops
             event.set()
-
-
-@pytest.fixture
-async def sqlite_url(tmp_path):
-    """A migrated SQLite database (as `portal serve` leaves it before its app starts)."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
-    engine = make_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
-    return url
 
 
 # The worker looks at the outbox this often (imports come from other processes, which wake it
