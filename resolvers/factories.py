@@ -7,7 +7,6 @@ from typing import Any
 from datetime import date
 
 
-from ..domain.errors import BadUserInput
 from ..storage import public_counts, public_pages, public_factories
 from ..storage.db import Sessions
 from ..storage.hot_reads import HotReads
@@ -18,10 +17,8 @@ from ..storage.public_filter import FactoryFilter
 from ..storage.public_pages import FactoryOrder, Placed
 from . import cursors
 from .heavy import heavy_session
+from .paging import check_first
 from .loaders import Loaders
-
-MAX_PAGE = 100
-
 
 @dataclass(frozen=True)
 class Page:
@@ -32,12 +29,6 @@ class Page:
 
     def cursor(self, item: Placed) -> str:
         return cursors.encode(self.order, item.position)
-
-
-def check_first(first: int) -> int:
-    if first < 0 or first > MAX_PAGE:
-        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE}.", argument="first", max=MAX_PAGE)
-    return first
 
 
 async def factory_page(

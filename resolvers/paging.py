@@ -9,11 +9,20 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..domain.errors import BadUserInput
 from ..storage.db import Sessions
-from .factories import check_first
+
+# The largest page of every list (`first`).
+MAX_PAGE = 100
 
 Position = TypeVar("Position")
 Row = TypeVar("Row")
+
+
+def check_first(first: int) -> int:
+    if first < 0 or first > MAX_PAGE:
+        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE}.", argument="first", max=MAX_PAGE)
+    return first
 
 
 async def keyset_page(

@@ -15,7 +15,7 @@ from graphql import (
     is_abstract_type,
 )
 
-from ...resolvers.factories import MAX_PAGE
+from ...resolvers.paging import MAX_PAGE
 from ...resolvers.ids import MAX_NODE_IDS
 
 # What a connection returns when `first` is absent or null, and the most it returns.

@@ -11,7 +11,7 @@ import strawberry
 from ...domain.errors import BadUserInput
 from ...domain.public_changes import ChangeKind
 from ...resolvers.cursors import pack, unpack
-from ...resolvers.factories import check_first
+from ...resolvers.paging import check_first
 from ...resolvers.ids import change_ids, node_key
 from ...resolvers.issues import normalise_country_code
 from ...storage.public_changes import FeedFilter, changes_after

@@ -11,7 +11,7 @@ import strawberry
 
 from ...domain import vocabulary
 from ...domain.labels import LANGUAGES
-from ...resolvers.factories import MAX_PAGE
+from ...resolvers.paging import MAX_PAGE
 
 E = TypeVar("E", bound=type[Enum])
 
