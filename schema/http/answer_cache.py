@@ -41,7 +41,6 @@ from .budget import account_of, asks_cost
 from .metrics import CACHE_HITS
 from .persisted_request import requested_operation
 from .rate_limit import client_address
-from .request_log import name_operation
 from .request_state import request_state
 from .view import negotiate_media_type
 
@@ -50,6 +49,7 @@ _HITS = CACHE_HITS.labels("answer")
 
 # Cache-Control for cached public answers: shared caches may keep them briefly, then revalidate.
 PUBLIC_CACHE_CONTROL = "public, max-age=30, must-revalidate"
+_POST_CACHE_CONTROL = PUBLIC_CACHE_CONTROL.encode()
 # GET answers that no shared cache may keep: with errors, or to a signed-in request.
 NO_STORE = b"no-store"
 PRIVATE = b"private, no-store"
@@ -111,45 +111,50 @@ class ResponseCache:
             return await self.app(scope, receive, _cache_control(send, PRIVATE) if get else send)
         if not get and not headers.get(b"content-type", b"").startswith(b"application/json"):
             return await self.app(scope, receive, send)  # the view answers those (415, multipart uploads)
-        cache_control = self.get_cache_control if get else PUBLIC_CACHE_CONTROL.encode()
+        cache_control = self.get_cache_control if get else _POST_CACHE_CONTROL
 
         body, receive = await read_body(receive, self.max_body_bytes)
         if body is None:
             return await self.app(scope, receive, send)
         version = await self.hot.data_version()
-        request_state(scope).data_version = version  # read once a request (schema/fastpath/executor.py)
+        state = request_state(scope)
+        state.data_version = version  # read once a request (schema/fastpath/executor.py)
         key = _key(scope, headers, body, version, self.clock().date().isoformat())
         entry = self.entries.get(key)
         # Only cacheable requests are ever stored, so a hit needs no look at the body.
         if entry is not None:
             self.entries.move_to_end(key)
             status, response_headers, response_body, etag, operation, points = entry
-            account = account_of(scope)
+            account = state.account  # budget.py; None without a points budget
             if account is not None:
                 account.key = client_address(scope)  # anonymous: the address pays (budget.py)
-            if etag.decode() in if_none_match(headers.get(b"if-none-match", b"")):
+            asked = headers.get(b"if-none-match")
+            if asked is not None and etag.decode() in if_none_match(asked):
                 _HITS.inc()
-                name_operation(scope, operation)
+                state.operation = operation  # as the request that computed it named it (`name_operation`)
                 return await _send(send, 304, _validators(etag, cache_control), b"")  # free: revalidated
             # A hit costs what running the query costs; over budget, strawberry answers the refusal.
             charge = await account.charge_for(account.key, points) if account is not None and points is not None else None
             if charge is None or not charge.refused:
                 _HITS.inc()
-                name_operation(scope, operation)
+                state.operation = operation
                 return await _send(send, status, response_headers, response_body)
             return await self.app(scope, receive, _cache_control(send, NO_STORE) if get else send)
-        if not _cacheable_request(scope, body):
-            return await self.app(scope, receive, _cache_control(send, NO_STORE) if get else send)
-
         etag = _etag(key)
         captured: dict = {"headers": [], "body": b""}
 
-        # Answers with errors are not kept (an unexpected one carries its request's id), nor do
-        # they get validators. The view marks them in the request's state before it answers:
-        # scanning the body would cost more than the rest.
+        # Kept: answers to read-only requests (known once the layers within resolved a document
+        # named by hash, http/persisted.py), without errors (an unexpected one carries its
+        # request's id); only those get validators. The view marks errors in the request's state
+        # before it answers: scanning the body would cost more than the rest.
         def keepable() -> bool:
-            state = request_state(scope)
-            return captured.get("status") == 200 and not state.graphql_errors and not state.client_specific
+            if "keepable" not in captured:
+                state = request_state(scope)
+                captured["keepable"] = (
+                    captured.get("status") == 200 and not state.graphql_errors and not state.client_specific
+                    and _cacheable_request(scope, body)
+                )
+            return captured["keepable"]
 
         async def capture(message) -> None:
             if message["type"] == "http.response.start":
@@ -159,7 +164,7 @@ class ResponseCache:
                     message = {**message, "headers": _with_validators(captured["headers"], etag, cache_control)}
                 elif get:
                     message = {**message, "headers": _replaced(captured["headers"], b"cache-control", NO_STORE)}
-            elif message["type"] == "http.response.body":
+            elif message["type"] == "http.response.body" and keepable():
                 captured["body"] += message.get("body", b"")
             await send(message)
 

@@ -157,8 +157,6 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
             Middleware(Cors, origins=settings.cors_origins, public_url=settings.public_url),
             # Probes answer before any limit or cache, and read nothing of the request.
             Middleware(Probes, readiness=readiness),
-            # Before every cache and answer: the feed holds the day's calendar changes.
-            Middleware(CalendarLayer, calendar=calendar),
             Middleware(BodyTimeout, idle=settings.body_idle_seconds, total=settings.body_total_seconds),
             Middleware(
                 RateLimit, requests_per_minute=settings.rate_limit, authenticate=functools.partial(authenticate, sessions),
@@ -167,6 +165,17 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
             # Each request's account with its client's points (charged within, where its cost is
             # counted), told in headers added around every answer, cached or not.
             *([Middleware(PointsBudget, points_per_hour=settings.rate_limit_points, store=budgets)] if settings.rate_limit_points else []),
+            # A kept answer is sent from here: right after the limits a hit must count against
+            # (requests, points) and the body's timeout, and before everything a hit does not
+            # need. Its key is the request's bytes, so a document named by hash needs no lookup
+            # (a hash names one document), and the day, so a new day's first answer comes after
+            # the calendar's changes below. Before the body limit: no other copy of the body.
+            Middleware(
+                ResponseCache, hot=hot, clock=clock, max_body_bytes=min(64 * 1024, settings.max_body_bytes),
+                public_max_age=settings.public_max_age,
+            ),
+            # Before every answer computed: the feed holds the day's calendar changes.
+            Middleware(CalendarLayer, calendar=calendar),
             # A document named by hash is resolved once, here, for every layer after it (and the
             # trusted-documents mode refuses what it does not list).
             Middleware(
@@ -174,11 +183,6 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
                 authenticate=functools.partial(authenticate, sessions), trusted=trusted,
                 max_document_bytes=settings.max_body_bytes, max_documents=settings.persisted_max_documents,
                 max_bytes=settings.persisted_max_mb * 1024 * 1024,
-            ),
-            # Before the body limit: a hit is answered without another copy of the body.
-            Middleware(
-                ResponseCache, hot=hot, clock=clock, max_body_bytes=min(64 * 1024, settings.max_body_bytes),
-                public_max_age=settings.public_max_age,
             ),
             Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes, drain_seconds=settings.body_drain_seconds),
             Middleware(

@@ -43,18 +43,12 @@ def compact(data: bytes) -> bytes:
 
 async def run_or_refuse(app, scope, receive, send, refusal: type[Exception], refuse) -> None:
     """Runs `app`; when it raises `refusal` (from a guarded `receive`) before its answer began,
-    awaits `refuse(error)` to answer instead. After the answer began, there is no other answer."""
-    started = False
-
-    async def tracking_send(message) -> None:
-        nonlocal started
-        started = True
-        await send(message)
-
+    awaits `refuse(error)` to answer instead. After the answer began, there is no other answer.
+    (The request log, the outermost layer, notes when the answer begins: `RequestState.status`.)"""
     try:
-        await app(scope, receive, tracking_send)
+        await app(scope, receive, send)
     except refusal as error:
-        if started:
+        if request_state(scope).status is not None:
             raise
         await refuse(error)
 
@@ -93,16 +87,22 @@ def replaying(body: bytes, receive, *, more_body: bool = False):
 
 async def read_body(receive, limit: int):
     """The whole request body (or None past `limit`) and a receive that replays it."""
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):  # most bodies: one message
+        body = message.get("body", b"")
+        return (None if len(body) > limit else body), replaying(body, receive)
     chunks, size = [], 0
     more = True
     while more:
-        message = await receive()
+        if message is None:
+            message = await receive()
         if message["type"] != "http.request":
             break
         chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
         more = message.get("more_body", False)
+        message = None
         if size > limit:
             break
     body = b"".join(chunks)

@@ -95,7 +95,8 @@ class Cors:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                kept = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
+                # Header names in ASGI answers are lower-case (the ASGI spec requires it).
+                kept = [(k, v) for k, v in message.get("headers", []) if not k.startswith(b"access-control-")]
                 if signed_in:
                     kept = _vary_origin(kept)
                 message = {**message, "headers": [*kept, *added, _EXPOSE]}

@@ -110,9 +110,9 @@ class RequestLog:
         # process and a counter cost a tenth of a uuid4's read of the system's randomness.
         self.id_prefix = secrets.token_hex(8)
         self.ids = itertools.count()
-        # prometheus-client's `labels()` takes a lock and checks its arguments each call.
-        self.counters: dict[tuple[str, str], object] = {}
-        self.histograms: dict[str, object] = {}
+        # prometheus-client's `labels()` takes a lock and checks its arguments each call:
+        # (label, outcome) -> (its counter, its label's histogram).
+        self.counters: dict[tuple[str, str], tuple] = {}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -123,13 +123,12 @@ class RequestLog:
         facts = request_state(scope)
         facts.request_id = f"{self.id_prefix}{next(self.ids):016x}" if made else given.decode("ascii")
         header = (b"x-request-id", facts.request_id.encode("ascii"))
-        status = 500  # what the client gets when the app raises before answering
 
         async def send_with_id(message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                facts.status = message["status"]
+                # Header names in ASGI answers are lower-case (the ASGI spec requires it).
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 message = {**message, "headers": [*headers, header]}
             await send(message)
 
@@ -137,6 +136,7 @@ class RequestLog:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
+            status = 500 if facts.status is None else facts.status  # an app that raised before answering: 500
             self._count(self.labels(scope, facts), outcome(status, facts.graphql_errors), seconds)
             if self.lines:
                 log.info(
@@ -150,12 +150,10 @@ class RequestLog:
                 )
 
     def _count(self, label: str, result: str, seconds: float) -> None:
-        counter = self.counters.get((label, result))
-        if counter is None:
-            counter = self.counters[(label, result)] = REQUESTS.labels(label, result)
-        histogram = self.histograms.get(label)
-        if histogram is None:
-            histogram = self.histograms[label] = LATENCY.labels(label)
+        found = self.counters.get((label, result))
+        if found is None:
+            found = self.counters[(label, result)] = (REQUESTS.labels(label, result), LATENCY.labels(label))
+        counter, histogram = found
         counter.inc()
         histogram.observe(seconds)
 

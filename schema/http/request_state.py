@@ -27,6 +27,8 @@ class RequestState:
     raw_headers: Any = None
     # The request's id: the client's X-Request-Id when sane, else made (request_log.py).
     request_id: str | None = None
+    # The answer's status once it has begun (request_log.py); None before (asgi.py `run_or_refuse`).
+    status: int | None = None
     # The GraphQL operationName, once a layer that read the request knows it (for the log line).
     operation: str | None = None
     # The answer is a GraphQL result with errors (the view, persisted.py): not kept by the cache.
