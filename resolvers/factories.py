@@ -81,17 +81,23 @@ async def key_page(
     """A page's row keys: from `index` when it keeps the list under `version`, else by a keyset query."""
     first = check_first(first)
     position = cursors.decode(after, order) if after else None
-    rows = None
+    entries = None
     if index is not None and version is not None:
         whole = public_pages.key_page_statement(f, order, False, today)
-        rows = await index.rows_after(hot, (f, order, today), version, whole, _key_position, position, first + 1)
-    if rows is None:
+        entries = await index.rows_after(hot, (f, order, today), version, whole, _key_position, _keyed, position, first + 1)
+    if entries is None:
         parameters = {"page_limit": first + 1}
         if position is not None:
             parameters.update(after_value=position[0], after_pk=position[1])
         rows = await hot.rows(public_pages.key_page_statement(f, order, position is not None, today), parameters)
-    keys = [((row[0], row[1], row[2]), row) for row in rows[:first]]
-    return KeyPage(keys, order, len(rows) > first, position is not None)
+        entries = [_keyed(row) for row in rows]
+    return KeyPage(entries[:first], order, len(entries) > first, position is not None)
+
+
+def _keyed(row: Any) -> tuple[RowKey, Any]:
+    """A key row with its row's key: kept lists make this once per row (storage/page_index.py),
+    so a page's keys are the same objects every time and the renderings find theirs by identity."""
+    return ((row[0], row[1], row[2]), row)
 
 
 def _key_position(row: Any) -> tuple:

@@ -31,21 +31,22 @@ WHOLE_LIST = 1_000_000_000
 
 
 class ListKeys:
-    """One list's rows in page order, and where each position stands."""
+    """One list's rows in page order, each as its caller's entry (`entry_of(row)`, made once per
+    list: a page is then a slice, the same objects every time), and where each position stands."""
 
-    __slots__ = ("rows", "at")
+    __slots__ = ("entries", "at")
 
-    def __init__(self, rows: Sequence[Row[Any]], position_of) -> None:
-        self.rows = rows
+    def __init__(self, rows: Sequence[Row[Any]], position_of, entry_of) -> None:
+        self.entries = [entry_of(row) for row in rows]
         self.at = {position_of(row): index for index, row in enumerate(rows)}
 
-    def after(self, position: tuple | None, limit: int) -> Sequence[Row[Any]] | None:
-        """Up to `limit` rows after `position` (from the start when None); None when the list
+    def after(self, position: tuple | None, limit: int) -> list | None:
+        """Up to `limit` entries after `position` (from the start when None); None when the list
         does not hold the position."""
         if position is None:
-            return self.rows[:limit]
+            return self.entries[:limit]
         index = self.at.get(position)
-        return None if index is None else self.rows[index + 1 : index + 1 + limit]
+        return None if index is None else self.entries[index + 1 : index + 1 + limit]
 
 
 class PageIndex:
@@ -59,10 +60,12 @@ class PageIndex:
         self.asked: dict[Hashable, int] = {}
 
     async def rows_after(
-        self, hot: HotReads, key: Hashable, version: int, whole_list: Select, position_of, position: tuple | None, limit: int
-    ) -> Sequence[Row[Any]] | None:
-        """The rows after `position` from the kept list of `key`, read whole (`whole_list`, its
-        `page_limit` bound to all) once it has been asked for often enough; None: not kept."""
+        self, hot: HotReads, key: Hashable, version: int, whole_list: Select, position_of, entry_of,
+        position: tuple | None, limit: int,
+    ) -> list | None:
+        """The entries of the rows after `position` from the kept list of `key`, read whole
+        (`whole_list`, its `page_limit` bound to all) once it has been asked for often enough;
+        None: not kept."""
         if version != self.version:
             self.version = version
             self.lists.clear()
@@ -74,7 +77,7 @@ class PageIndex:
                 if len(self.asked) > 4096:  # many lists asked once each: forget the counts, not the lists
                     self.asked.clear()
                 return None
-            found = ListKeys(await hot.rows(whole_list, {"page_limit": WHOLE_LIST}), position_of)
+            found = ListKeys(await hot.rows(whole_list, {"page_limit": WHOLE_LIST}), position_of, entry_of)
             if version != self.version:  # a newer version came while it was read: not kept under it
                 return found.after(position, limit)
             self.lists[key] = found
