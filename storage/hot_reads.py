@@ -8,10 +8,23 @@ read transaction with each statement, so it sees every commit of any process (WA
 and the writer go on together). On PostgreSQL the statements run on the async engine as usual,
 and so do statements that scan the table (`public_filter.SCANS`: a name search), which would hold
 the loop, and every other request, for as long as they run.
+
+The data version is read once for the requests that wait together. A request must be answered
+from data as of some moment after it arrived (every commit it could know of is then in): requests
+the event loop has queued arrived before any of them runs, so a read made while one of them runs
+serves them all. The loop runs its queue in the order things were put into it, so a callback put
+in at the read (`call_soon`) runs after everything queued before the read and before anything
+queued after it (a request that arrived later; a task woken by a commit or a message that came
+later, even from a driver's thread): until it runs, the read is shared; after it, the next asker
+reads again. The task that read never shares its own read: it may go on to another request
+without the loop running in between (an in-process client does), and that request may follow a
+commit. On PostgreSQL the read is a round trip: the requests queued when it starts share it.
+Under load this is one read for several requests; a lone request reads as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +55,10 @@ class HotReads:
         self.engine = engine
         self.sqlite_file = sqlite_file
         self._sync: Engine | None = None
+        # The data version read in this turn of the loop (an int, or the task reading it on
+        # PostgreSQL), and the task that read it (`data_version`).
+        self._shared: int | asyncio.Task | None = None
+        self._reader: asyncio.Task | None = None
         self._connection: Connection | None = None
         if sqlite_file is not None:
             self._sync = create_engine(
@@ -63,9 +80,27 @@ class HotReads:
         return self._connection
 
     async def data_version(self) -> int:
+        """The data version as of some moment after the asking request arrived: read now, or
+        the read of a request that was waiting in the same turn of the event loop (below)."""
+        task = asyncio.current_task()
+        shared = self._shared
+        if shared is not None and self._reader is not task:
+            return shared if type(shared) is int else await asyncio.shield(shared)
+        # Shared until the loop has run what was queued before this read (`_unshare`).
+        self._reader = task
+        loop = asyncio.get_running_loop()
+        loop.call_soon(self._unshare)
         if self.sqlite_file is not None:
-            version = sqlite_data_version(self._sqlite().connection.dbapi_connection)
-            return version or 0
+            self._shared = sqlite_data_version(self._sqlite().connection.dbapi_connection) or 0
+            return self._shared
+        # Its own task: a reader that is cancelled does not fail the requests sharing its read.
+        shared = self._shared = loop.create_task(self._postgres_version())
+        return await asyncio.shield(shared)
+
+    def _unshare(self) -> None:
+        self._shared = self._reader = None
+
+    async def _postgres_version(self) -> int:
         async with self.engine.connect() as connection:
             version = (await connection.execute(select(DataVersionRow.version).where(DataVersionRow.id == 1))).scalar()
         return version or 0
