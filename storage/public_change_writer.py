@@ -39,13 +39,16 @@ from ..domain.public_changes import (
     changes_between,
 )
 from ..domain.responses import PUBLIC_STATE
-from .batches import chunks
+from .batches import CHUNK, chunks
 from .public_changes import append_changes
 from .public_factories import factories_by_pk
 from .tables.public import DataVersionRow, PublicFactoryRow
 from .tables.public_changes import PublicChangeCalendarRow, PublicFeedStateRow
 from .tables.record import AssessmentRow
 from .tables.supplier_responses import ResponseRow
+
+# Factories compared and written at a time (`_record`).
+RECORD_CHUNK = CHUNK
 
 
 async def record_public_changes(session: AsyncSession, factory_pks: Iterable[int], now: datetime) -> int:
@@ -91,8 +94,16 @@ async def public_records(session: AsyncSession, factory_pks: Sequence[int], day:
 
 
 async def _record(session: AsyncSession, factory_pks: Sequence[int], day: date, at: datetime) -> int:
-    if not factory_pks:
-        return 0
+    """The changes of these factories (in their order), a chunk at a time: a whole view at once (a
+    new feed reconciled at 20,000 factories) held every factory's record in memory together, and
+    the process kept the ~100 MB that cost for good."""
+    written = 0
+    for part in chunks(factory_pks, RECORD_CHUNK):
+        written += await _record_part(session, part, day, at)
+    return written
+
+
+async def _record_part(session: AsyncSession, factory_pks: Sequence[int], day: date, at: datetime) -> int:
     now = await public_records(session, factory_pks, day)
     said = await _feed_states(session, factory_pks)
     changes: list[tuple[int, Change]] = []

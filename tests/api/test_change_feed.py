@@ -31,6 +31,8 @@ from transparency_portal.domain.moderation import Role
 from transparency_portal.schema.build import schema
 from transparency_portal.schema.extensions.cost import measure
 from transparency_portal.schema.http.app import create_app
+from transparency_portal.storage import public_change_writer
+from transparency_portal.storage.public_change_writer import RECORD_CHUNK
 from transparency_portal.workflows.users import add_user
 
 CHANGES = """query($first: Int, $after: String, $filter: ChangeFilter) {
@@ -348,9 +350,12 @@ async def test_with_the_database_down_requests_are_answered_and_the_calendar_wri
     assert len(attempts) == 1, f"{len(attempts)} write attempts for 6 requests within {RETRY_SECONDS} s"
 
 
-async def test_a_database_upgraded_from_before_the_feed_starts_it_with_every_public_factory(settings, engine, load):
+@pytest.mark.parametrize("chunk", [RECORD_CHUNK, 1], ids=["one chunk", "a factory at a time"])
+async def test_a_database_upgraded_from_before_the_feed_starts_it_with_every_public_factory(settings, engine, load, chunk, monkeypatch):
     from alembic import command
     from transparency_portal.storage.migrate import alembic_config, upgrade
+
+    monkeypatch.setattr(public_change_writer, "RECORD_CHUNK", chunk)  # the whole view is written in parts
 
     await load(merge(calendar_world(), factory_with_history("KH-A", "Alpha Garments (test)")))
 
