@@ -61,7 +61,7 @@ class Renderings:
         if hits:
             _HITS.inc(hits)
             if self.size * 2 > self.max_bytes:
-                move = group.used.move_to_end
+                move = group.move_to_end
                 if hits == len(parts):
                     deque(map(move, pks), maxlen=0)  # the usual case, in a loop of C
                 else:
@@ -76,8 +76,7 @@ class Renderings:
         replaced = group.get(pk)
         self.size += len(rendered) - (len(replaced) if replaced is not None else 0)
         group[pk] = compact(rendered)
-        group.used[pk] = None
-        group.used.move_to_end(pk)
+        group.move_to_end(pk)
         self.groups.move_to_end(group.key)
         while self.size > self.max_bytes:
             self._drop_one()
@@ -87,8 +86,7 @@ class Renderings:
         (while over the bound, one has: every byte counted is in a group here)."""
         key, group = next(iter(self.groups.items()))
         if group:
-            pk, _ = group.used.popitem(last=False)
-            self.size -= len(group.pop(pk))
+            self.size -= len(group.popitem(last=False)[1])
         else:
             self.groups.move_to_end(key)  # out of the way; pruned once there are too many groups
 
@@ -103,17 +101,16 @@ class Renderings:
         self.size = 0
 
 
-class _Group(dict):
-    """One group's renderings by row key (a dict: the fastest lookup), `used` their order of last
-    use, least recent first. `live` until pruned."""
+class _Group(OrderedDict):
+    """One group's renderings by row key, in their order of last use, least recent first (one
+    table: a page's lookups and its moves find the same entries). `live` until pruned."""
 
-    __slots__ = ("key", "live", "used")
+    __slots__ = ("key", "live")
 
     def __init__(self, key: tuple) -> None:
         super().__init__()
         self.key = key
         self.live = True
-        self.used: OrderedDict[tuple, None] = OrderedDict()
 
 
 class PageRequest:

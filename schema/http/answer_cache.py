@@ -150,9 +150,10 @@ class ResponseCache:
         def keepable() -> bool:
             if "keepable" not in captured:
                 state = request_state(scope)
+                captured["cacheable"] = _cacheable_request(scope, body)
                 captured["keepable"] = (
-                    captured.get("status") == 200 and not state.graphql_errors and not state.client_specific
-                    and _cacheable_request(scope, body)
+                    captured["cacheable"] and captured.get("status") == 200
+                    and not state.graphql_errors and not state.client_specific
                 )
             return captured["keepable"]
 
@@ -163,7 +164,10 @@ class ResponseCache:
                 if keepable():
                     message = {**message, "headers": _with_validators(captured["headers"], etag, cache_control)}
                 elif get:
-                    message = {**message, "headers": _replaced(captured["headers"], b"cache-control", NO_STORE)}
+                    headers = _replaced(captured["headers"], b"cache-control", NO_STORE)
+                    if not captured["cacheable"]:  # never kept, whatever its answer: the same Vary as kept ones
+                        headers = _replaced(headers, b"vary", VARY)
+                    message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and keepable():
                 captured["body"] += message.get("body", b"")
             await send(message)
