@@ -3,9 +3,10 @@
 Public data changes only in transactions that bump `data_version` (imports, corrections,
 decisions on responses), and with the calendar (a factory that left disappears when its cycle
 ends). So an anonymous query's answer is a function of (request bytes that matter, language,
-media type, data version, today): cache it under that key. Each request costs one tiny read of
-the version — every server process sees a write as soon as it commits, so no process serves a
-stale answer — and the date in the key means no answer outlives the day it was computed for.
+media type, data version, today): cache it under that key. Each request is answered under a
+version read after it arrived (one tiny read, shared by the requests queued together:
+storage/hot_reads.py), so no process serves an answer older than a commit its client could know
+of, and the date in the key means no answer outlives the day it was computed for.
 
 Answers carry an `ETag`; a client that sends it back in `If-None-Match` gets 304 without a body.
 A large answer (`admit_bytes`, a list page of a few hundred kilobytes) is kept the second time it
