@@ -11,7 +11,6 @@ import gc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -57,6 +56,8 @@ def utc_now() -> datetime:
 
 def redis_client(url: str):
     """A client for readiness probes: a down Redis answers within a second, not a minute."""
+    from redis.asyncio import Redis  # loaded by a server that names a Redis only
+
     return Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
 
 

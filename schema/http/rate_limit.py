@@ -65,21 +65,21 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import redis.asyncio
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from ...domain.errors import RATE_LIMITED
 from . import metrics
 from .asgi import bearer_token, send_json_error
 from .backoff import Backoff
 from .request_state import authenticated, request_state
+
+if TYPE_CHECKING:
+    import redis.asyncio
 
 REQUESTS_PER_MINUTE = 600
 EXEMPT = ("/healthz",)
@@ -122,6 +122,11 @@ class Budgets:
 def redis_storage(redis_url: str) -> tuple[Storage, redis.asyncio.ConnectionPool]:
     """`limits`' Redis storage on a pool we own (to close it), with short timeouts and no retry
     (a retry would multiply the wait of every request while Redis is down)."""
+    # Loaded here, by a server that names a Redis (7 MB in a process that does not).
+    import redis.asyncio
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
     pool = redis.asyncio.ConnectionPool.from_url(
         redis_url, socket_timeout=STORE_TIMEOUT, socket_connect_timeout=STORE_TIMEOUT, retry=Retry(NoBackoff(), 0)
     )

@@ -27,7 +27,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ...domain.events import BusEvent
 from ..db import is_sqlite
 from .in_process import QUEUE_LIMIT, EventBus, InProcessBus, Subscription
-from .postgres import CHANNEL, LISTENER_NAME, PostgresBus, notify
 
 __all__ = [
     "CHANNEL", "LISTENER_NAME", "EventBus", "InProcessBus", "PostgresBus", "Subscription", "make_event_bus", "publish",
@@ -41,6 +40,8 @@ async def publish(bus: EventBus | None, session: AsyncSession, events: Iterable[
     if bus is not None:
         await bus.publish(session, events)
     elif session.bind.dialect.name == "postgresql":
+        from .postgres import notify
+
         await notify(session, events)
 
 
@@ -48,5 +49,17 @@ def make_event_bus(database_url: str, *, queue_limit: int = QUEUE_LIMIT) -> Even
     """In process for SQLite, LISTEN/NOTIFY for PostgreSQL."""
     if is_sqlite(database_url):
         return InProcessBus(queue_limit)
+    from .postgres import PostgresBus
+
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     return PostgresBus(dsn, queue_limit=queue_limit)
+
+
+def __getattr__(name: str):
+    """PostgreSQL's bus and its names, loaded when first asked for: they load asyncpg (9 MB),
+    which a server on SQLite never needs."""
+    if name in ("CHANNEL", "LISTENER_NAME", "PostgresBus", "notify"):
+        from . import postgres
+
+        return getattr(postgres, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,7 +22,6 @@ from .files import (
     sanitize_filename,
 )
 from .images import MAX_DECODED_BYTES, MAX_IMAGE_PIXELS
-from .pdfs import MAX_PDF_OBJECTS
 
 __all__ = [
     "ALLOWED",
@@ -30,7 +29,6 @@ __all__ = [
     "MAX_DECODED_BYTES",
     "MAX_IMAGE_PIXELS",
     "MAX_NAME_LENGTH",
-    "MAX_PDF_OBJECTS",
     "AttachmentRefused",
     "CleanFile",
     "clean",

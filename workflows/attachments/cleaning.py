@@ -28,7 +28,6 @@ from .files import (
     sanitize_filename,
 )
 from .images import clean_image
-from .pdfs import clean_pdf
 
 # filetype names animated PNGs "image/apng"; they are PNGs (their first frame is kept).
 _SNIFFED_AS = {"image/apng": "image/png"}
@@ -52,6 +51,8 @@ def clean(data: bytes, filename: str) -> CleanFile:
             reason="type",
         )
     if content_type == "application/pdf":
+        from .pdfs import clean_pdf  # pypdf (13 MB) is loaded by the first PDF, not by every server
+
         content = clean_pdf(data, name)
     else:
         content = clean_image(data, name, _PILLOW_FORMAT[content_type])
