@@ -84,7 +84,7 @@ async def key_page(
     entries = None
     if index is not None and version is not None:
         whole = public_pages.key_page_statement(f, order, False, today)
-        entries = await index.rows_after(hot, (f, order, today), version, whole, _key_position, _keyed, position, first + 1)
+        entries = await index.entries_after(hot, (f, order, today), version, whole, _key_position, _keyed, position, first + 1)
     if entries is None:
         parameters = {"page_limit": first + 1}
         if position is not None:

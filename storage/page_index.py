@@ -59,7 +59,7 @@ class PageIndex:
         self.lists: OrderedDict[Hashable, ListKeys] = OrderedDict()
         self.asked: dict[Hashable, int] = {}
 
-    async def rows_after(
+    async def entries_after(
         self, hot: HotReads, key: Hashable, version: int, whole_list: Select, position_of, entry_of,
         position: tuple | None, limit: int,
     ) -> list | None:

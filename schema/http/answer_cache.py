@@ -126,7 +126,7 @@ class ResponseCache:
         if entry is not None:
             self.entries.move_to_end(key)
             status, response_headers, response_body, etag, operation, points = entry
-            account = state.account  # budget.py; None without a points budget
+            account = account_of(scope)
             if account is not None:
                 account.key = client_address(scope)  # anonymous: the address pays (budget.py)
             asked = headers.get(b"if-none-match")
@@ -150,7 +150,6 @@ class ResponseCache:
         # before it answers: scanning the body would cost more than the rest.
         def keepable() -> bool:
             if "keepable" not in captured:
-                state = request_state(scope)
                 captured["cacheable"] = _cacheable_request(scope, body)
                 captured["keepable"] = (
                     captured["cacheable"] and captured.get("status") == 200
@@ -181,11 +180,10 @@ class ResponseCache:
                 (k, v) for k, v in _with_validators(captured["headers"], etag, cache_control) if k.lower() != b"content-length"
             ]
             response_headers.append((b"content-length", str(len(captured["body"])).encode()))
-            facts = request_state(scope)
             account = account_of(scope)
             points = account.points if account is not None else None  # what a hit will be charged
             # Kept at its length (the answer's buffer may be larger: asgi.py `compact`).
-            self.entries[key] = (200, response_headers, compact(captured["body"]), etag, facts.operation, points)
+            self.entries[key] = (200, response_headers, compact(captured["body"]), etag, state.operation, points)
             self.size += len(captured["body"])
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 self.size -= len(self.entries.popitem(last=False)[1][2])

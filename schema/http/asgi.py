@@ -87,25 +87,17 @@ def replaying(body: bytes, receive, *, more_body: bool = False):
 
 async def read_body(receive, limit: int):
     """The whole request body (or None past `limit`) and a receive that replays it."""
+    chunks, size, more = [], 0, True
     message = await receive()
-    if message["type"] == "http.request" and not message.get("more_body", False):  # most bodies: one message
-        body = message.get("body", b"")
-        return (None if len(body) > limit else body), replaying(body, receive)
-    chunks, size = [], 0
-    more = True
-    while more:
-        if message is None:
-            message = await receive()
-        if message["type"] != "http.request":
-            break
+    while message["type"] == "http.request":
         chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
         more = message.get("more_body", False)
-        message = None
-        if size > limit:
+        if size > limit or not more:
             break
-    body = b"".join(chunks)
+        message = await receive()
+    body = b"".join(chunks)  # one chunk (most bodies): that very object, not a copy
     return (None if size > limit else body), replaying(body, receive, more_body=more)
 
 
