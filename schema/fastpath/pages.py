@@ -74,7 +74,7 @@ class ListPages:
             if what == "totalCount":
                 result[key] = await self._total(spec, today)
             elif what == "edges":
-                result[key] = request.add(await self._edges(sub, page, request))
+                result[key] = request.add(await self._edges(sub, page, pks, request))
             elif what == "nodes":
                 result[key] = request.add(await self._nodes(sub, pks, request))
             elif what == "pageInfo":
@@ -110,11 +110,10 @@ class ListPages:
         self.planned += len(found) if rendered.by_plan else 0
         return dict(zip(found, rendered.nodes))
 
-    async def _edges(self, plan: EdgePlan, page, request: PageRequest) -> list[bytes]:
+    async def _edges(self, plan: EdgePlan, page, pks: list, request: PageRequest) -> list[bytes]:
         """One edge per factory, kept per order too (its cursor): a node's bytes inside it as they
         were rendered."""
         group = self.renderings.group((plan, request.language, request.now.date(), page.order, self.catalogue_digest))
-        pks = [pk for pk, _ in page.keys]
         parts = self.renderings.found(group, pks)
         missing = [(index, pk) for index, (pk, part) in enumerate(zip(pks, parts)) if part is None]
         if not missing:
