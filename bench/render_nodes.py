@@ -87,7 +87,7 @@ async def measure(database: Path, batches: list[int], repeats: int) -> None:
         today = utc_now().date()
         first, spec, order = list_arguments(max(batches), None, None)
         page = await factory_reads.key_page(hot, first, None, spec, order, today)
-        views_by_pk = await factory_reads.factories_by_pk(hot, [pk for pk, _ in page.keys])
+        views_by_pk = await factory_reads.factories_by_pk(hot, page.keys)
         views = list(views_by_pk.values())
         shared = {"sessions": sessions, "clock": utc_now, "language": "en", "catalogue": await catalogue(sessions)}
         print(f"demo: {database.name}; {len(views)} factories read; "

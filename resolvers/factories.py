@@ -65,7 +65,8 @@ RowKey = tuple[int, date, int]
 
 @dataclass(frozen=True)
 class KeyPage:
-    keys: list[tuple[RowKey, Any]]  # (its row's key, its row: `cursor` makes its position a cursor)
+    keys: list[RowKey]
+    rows: list[Any]  # the key rows, in the same order (`cursor` makes a row's position a cursor)
     order: FactoryOrder
     has_next: bool
     has_previous: bool
@@ -81,23 +82,24 @@ async def key_page(
     """A page's row keys: from `index` when it keeps the list under `version`, else by a keyset query."""
     first = check_first(first)
     position = cursors.decode(after, order) if after else None
-    entries = None
+    found = None
     if index is not None and version is not None:
         whole = public_pages.key_page_statement(f, order, False, today)
-        entries = await index.entries_after(hot, (f, order, today), version, whole, _key_position, _keyed, position, first + 1)
-    if entries is None:
+        found = await index.rows_after(hot, (f, order, today), version, whole, _key_position, _row_key, position, first + 1)
+    if found is None:
         parameters = {"page_limit": first + 1}
         if position is not None:
             parameters.update(after_value=position[0], after_pk=position[1])
         rows = await hot.rows(public_pages.key_page_statement(f, order, position is not None, today), parameters)
-        entries = [_keyed(row) for row in rows]
-    return KeyPage(entries[:first], order, len(entries) > first, position is not None)
+        found = [_row_key(row) for row in rows], rows
+    keys, rows = found
+    return KeyPage(keys[:first], rows[:first], order, len(keys) > first, position is not None)
 
 
-def _keyed(row: Any) -> tuple[RowKey, Any]:
-    """A key row with its row's key: kept lists make this once per row (storage/page_index.py),
-    so a page's keys are the same objects every time and the renderings find theirs by identity."""
-    return ((row[0], row[1], row[2]), row)
+def _row_key(row: Any) -> RowKey:
+    """A key row's key: kept lists make this once per row (storage/page_index.py), so a page's
+    keys are the same objects every time and the renderings find theirs by identity."""
+    return (row[0], row[1], row[2])
 
 
 def _key_position(row: Any) -> tuple:

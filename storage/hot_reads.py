@@ -25,6 +25,7 @@ Under load this is one read for several requests; a lone request reads as before
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,9 @@ from sqlalchemy.pool import StaticPool
 
 from .public_filter import SCANS
 from .tables.public import DataVersionRow
+
+# `_unshare` reads no context variable: scheduled in this one, not in a copy of the caller's.
+_NO_CONTEXT = contextvars.Context()
 
 DATA_VERSION_SQL = "SELECT version FROM data_version WHERE id = 1"
 
@@ -60,6 +64,7 @@ class HotReads:
         self._shared: int | asyncio.Task | None = None
         self._reader: asyncio.Task | None = None
         self._connection: Connection | None = None
+        self._dbapi: sqlite3.Connection | None = None
         if sqlite_file is not None:
             self._sync = create_engine(
                 f"sqlite:///file:{sqlite_file}?mode=ro&uri=true",
@@ -77,7 +82,14 @@ class HotReads:
         # Connected on first use: the file exists only once the server has migrated it.
         if self._connection is None:
             self._connection = self._sync.connect()
+            self._dbapi = self._connection.connection.dbapi_connection
         return self._connection
+
+    def _sqlite_dbapi(self) -> sqlite3.Connection:
+        """The same connection as sqlite3's own: the data version's one statement needs no more."""
+        if self._connection is None:
+            self._sqlite()
+        return self._dbapi
 
     async def data_version(self) -> int:
         """The data version as of some moment after the asking request arrived: read now, or
@@ -89,9 +101,9 @@ class HotReads:
         # Shared until the loop has run what was queued before this read (`_unshare`).
         self._reader = task
         loop = asyncio.get_running_loop()
-        loop.call_soon(self._unshare)
+        loop.call_soon(self._unshare, context=_NO_CONTEXT)
         if self.sqlite_file is not None:
-            self._shared = sqlite_data_version(self._sqlite().connection.dbapi_connection) or 0
+            self._shared = sqlite_data_version(self._sqlite_dbapi()) or 0
             return self._shared
         # Its own task: a reader that is cancelled does not fail the requests sharing its read.
         shared = self._shared = loop.create_task(self._postgres_version())
@@ -116,7 +128,7 @@ class HotReads:
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
-            self._connection = None
+            self._connection = self._dbapi = None
         if self._sync is not None:
             self._sync.dispose()
 

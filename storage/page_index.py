@@ -31,22 +31,25 @@ WHOLE_LIST = 1_000_000_000
 
 
 class ListKeys:
-    """One list's rows in page order, each as its caller's entry (`entry_of(row)`, made once per
-    list: a page is then a slice, the same objects every time), and where each position stands."""
+    """One list's rows in page order, each row's key (`key_of(row)`, made once per list: a page's
+    keys are then a slice, the same objects every time, and nothing is read from the rows to list
+    them), and where each position stands."""
 
-    __slots__ = ("entries", "at")
+    __slots__ = ("rows", "keys", "at")
 
-    def __init__(self, rows: Sequence[Row[Any]], position_of, entry_of) -> None:
-        self.entries = [entry_of(row) for row in rows]
+    def __init__(self, rows: Sequence[Row[Any]], position_of, key_of) -> None:
+        self.rows = list(rows)
+        self.keys = [key_of(row) for row in rows]
         self.at = {position_of(row): index for index, row in enumerate(rows)}
 
-    def after(self, position: tuple | None, limit: int) -> list | None:
-        """Up to `limit` entries after `position` (from the start when None); None when the list
-        does not hold the position."""
-        if position is None:
-            return self.entries[:limit]
-        index = self.at.get(position)
-        return None if index is None else self.entries[index + 1 : index + 1 + limit]
+    def after(self, position: tuple | None, limit: int) -> tuple[list, list] | None:
+        """Up to `limit` (keys, rows) after `position` (from the start when None); None when the
+        list does not hold the position."""
+        start = 0 if position is None else self.at.get(position)
+        if start is None:
+            return None
+        start += position is not None
+        return self.keys[start : start + limit], self.rows[start : start + limit]
 
 
 class PageIndex:
@@ -59,11 +62,11 @@ class PageIndex:
         self.lists: OrderedDict[Hashable, ListKeys] = OrderedDict()
         self.asked: dict[Hashable, int] = {}
 
-    async def entries_after(
-        self, hot: HotReads, key: Hashable, version: int, whole_list: Select, position_of, entry_of,
+    async def rows_after(
+        self, hot: HotReads, key: Hashable, version: int, whole_list: Select, position_of, key_of,
         position: tuple | None, limit: int,
-    ) -> list | None:
-        """The entries of the rows after `position` from the kept list of `key`, read whole
+    ) -> tuple[list, list] | None:
+        """The keys and rows after `position` from the kept list of `key`, read whole
         (`whole_list`, its `page_limit` bound to all) once it has been asked for often enough;
         None: not kept."""
         if version != self.version:
@@ -77,7 +80,7 @@ class PageIndex:
                 if len(self.asked) > 4096:  # many lists asked once each: forget the counts, not the lists
                     self.asked.clear()
                 return None
-            found = ListKeys(await hot.rows(whole_list, {"page_limit": WHOLE_LIST}), position_of, entry_of)
+            found = ListKeys(await hot.rows(whole_list, {"page_limit": WHOLE_LIST}), position_of, key_of)
             if version != self.version:  # a newer version came while it was read: not kept under it
                 return found.after(position, limit)
             self.lists[key] = found

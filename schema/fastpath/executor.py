@@ -44,10 +44,10 @@ from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
 from ..extensions.cost import Measure, measure, points
 from ..extensions.limits import MAX_COST, over_budget
-from ..http.asgi import header_map, read_body
+from ..http.asgi import read_body
 from ..http.budget import account_of, asks_cost
 from ..http.persisted_request import requested_operation
-from ..http.request_state import request_state
+from ..http.request_state import header_map, request_state
 from ..http.rate_limit import client_address
 from ..http.request_log import name_operation
 from ..http.view import JSON, negotiate_media_type

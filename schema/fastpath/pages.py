@@ -68,17 +68,16 @@ class ListPages:
         )
         today = request.now.date()
         page = await factory_reads.key_page(self.hot, first, after, spec, order, today, self.page_index, version)
-        pks = [pk for pk, _ in page.keys]
         result: dict[str, Any] = {}
         for key, what, sub in plan.selection:
             if what == "totalCount":
                 result[key] = await self._total(spec, today)
             elif what == "edges":
-                result[key] = request.add(await self._edges(sub, page, pks, request))
+                result[key] = request.add(await self._edges(sub, page, request))
             elif what == "nodes":
-                result[key] = request.add(await self._nodes(sub, pks, request))
+                result[key] = request.add(await self._nodes(sub, page.keys, request))
             elif what == "pageInfo":
-                ends = [page.cursor(page.keys[0][1]), page.cursor(page.keys[-1][1])] if page.keys else []
+                ends = [page.cursor(page.rows[0]), page.cursor(page.rows[-1])] if page.rows else []
                 page_info = PageInfo.of(ends, has_next=page.has_next, has_previous=page.has_previous)
                 result[key] = sub.render([page_info], None)[0]
             else:
@@ -88,10 +87,10 @@ class ListPages:
     async def _nodes(self, selection: NodeSelection, pks: list[int], request: PageRequest) -> list[bytes]:
         """One rendering per factory: kept ones as they are, the others rendered (`_render`) and kept."""
         group = self.renderings.group((selection, request.language, request.now.date(), self.catalogue_digest))
-        parts = self.renderings.found(group, pks)
-        missing = [pk for pk, part in zip(pks, parts) if part is None]
-        if not missing:
+        parts, complete = self.renderings.found(group, pks)
+        if complete:
             return parts
+        missing = [pk for pk, part in zip(pks, parts) if part is None]
         rendered = await self._render(selection, missing, request)
         for pk, part in rendered.items():
             self.renderings.put(group, pk, part)
@@ -110,14 +109,14 @@ class ListPages:
         self.planned += len(found) if rendered.by_plan else 0
         return dict(zip(found, rendered.nodes))
 
-    async def _edges(self, plan: EdgePlan, page, pks: list, request: PageRequest) -> list[bytes]:
+    async def _edges(self, plan: EdgePlan, page, request: PageRequest) -> list[bytes]:
         """One edge per factory, kept per order too (its cursor): a node's bytes inside it as they
         were rendered."""
         group = self.renderings.group((plan, request.language, request.now.date(), page.order, self.catalogue_digest))
-        parts = self.renderings.found(group, pks)
-        missing = [(index, pk) for index, (pk, part) in enumerate(zip(pks, parts)) if part is None]
-        if not missing:
+        parts, complete = self.renderings.found(group, page.keys)
+        if complete:
             return parts
+        missing = [(index, pk) for index, (pk, part) in enumerate(zip(page.keys, parts)) if part is None]
         missing_pks = [pk for _, pk in missing]
         # Rendered for the edge and kept inside it only: kept as nodes too, every factory would
         # take twice the memory, and past the bound the oldest go first, so a list larger than
@@ -129,7 +128,7 @@ class ListPages:
             edge = {}
             for key, what, _ in plan.selection:
                 if what == "cursor":
-                    edge[key] = page.cursor(page.keys[index][1])
+                    edge[key] = page.cursor(page.rows[index])
                 elif what == "node":
                     edge[key] = orjson.Fragment(nodes[key][pk])
                 else:

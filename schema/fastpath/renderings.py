@@ -54,8 +54,9 @@ class Renderings:
             self.groups.move_to_end(key)
         return found
 
-    def found(self, group: _Group, pks: list[tuple]) -> list[bytes | None]:
-        """The kept renderings of `pks` in `group` (None where none is kept), hits counted."""
+    def found(self, group: _Group, pks: list[tuple]) -> tuple[list[bytes | None], bool]:
+        """The kept renderings of `pks` in `group` (None where none is kept), hits counted, and
+        whether every one was kept."""
         parts = list(map(group.get, pks))
         hits = len(parts) - parts.count(None)
         if hits:
@@ -68,7 +69,7 @@ class Renderings:
                     for pk, part in zip(pks, parts):
                         if part is not None:
                             move(pk)
-        return parts
+        return parts, hits == len(parts)
 
     def put(self, group: _Group, pk: tuple, rendered: bytes) -> None:
         if len(rendered) > self.max_bytes or not group.live:  # pruned while its request rendered

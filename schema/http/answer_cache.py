@@ -37,12 +37,12 @@ from graphql.error import GraphQLError
 
 from ...storage.hot_reads import HotReads
 from ...domain.labels import negotiate_language
-from .asgi import compact, header_map, if_none_match, read_body
+from .asgi import compact, if_none_match, read_body
 from .budget import account_of, asks_cost
 from .metrics import CACHE_HITS
 from .persisted_request import requested_operation
 from .rate_limit import client_address
-from .request_state import request_state
+from .request_state import header_map, request_state
 from .view import negotiate_media_type
 
 _HITS = CACHE_HITS.labels("answer")

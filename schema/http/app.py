@@ -159,10 +159,11 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
             # Probes answer before any limit or cache, and read nothing of the request.
             Middleware(Probes, readiness=readiness),
             Middleware(BodyTimeout, idle=settings.body_idle_seconds, total=settings.body_total_seconds),
-            Middleware(
+            # Layers that are off are left out: each one a request passes costs it a call.
+            *([Middleware(
                 RateLimit, requests_per_minute=settings.rate_limit, authenticate=functools.partial(authenticate, sessions),
                 store=budgets,
-            ),
+            )] if settings.rate_limit else []),
             # Each request's account with its client's points (charged within, where its cost is
             # counted), told in headers added around every answer, cached or not.
             *([Middleware(PointsBudget, points_per_hour=settings.rate_limit_points, store=budgets)] if settings.rate_limit_points else []),

@@ -13,25 +13,13 @@ import orjson
 from starlette.responses import JSONResponse, Response
 
 from ...domain import errors
-from .request_state import request_state
+from .request_state import header_map, request_state
 from .view import JSON, negotiate_media_type
 
 log = logging.getLogger("transparency_portal.errors")
 
 # The status of an endpoint's refusal by its code (any other code of a PortalError: 400).
 ERROR_STATUS = {errors.BAD_USER_INPUT: 400, errors.NOT_FOUND: 404}
-
-
-def header_map(scope) -> dict[bytes, bytes]:
-    """The request's headers by lower-case name. Behind `CanonicalHeaders` (the outermost layer)
-    each name comes once, so this, Starlette's `request.headers` and strawberry read the same.
-    Made once a request for every layer that asks (again only if a layer replaced the list)."""
-    raw = scope.get("headers", [])
-    state = request_state(scope)
-    if state.raw_headers is not raw:
-        state.raw_headers = raw
-        state.headers = {k.lower(): v for k, v in raw}
-    return state.headers
 
 
 def compact(data: bytes) -> bytes:

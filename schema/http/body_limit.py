@@ -18,7 +18,8 @@ import asyncio
 from python_multipart.multipart import parse_options_header
 
 from ...domain.errors import BAD_USER_INPUT
-from .asgi import DRAIN_SECONDS, drain, header_map, replaying, run_or_refuse, send_json_error
+from .asgi import DRAIN_SECONDS, drain, replaying, run_or_refuse, send_json_error
+from .request_state import header_map
 
 MAX_BODY_BYTES = 256 * 1024
 # After refusing, read and drop up to this much of what the client is still sending, so that it

@@ -34,8 +34,9 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from ...domain.errors import FORBIDDEN, INTERNAL
-from .asgi import header_map, send_json_error
+from .asgi import send_json_error
 from .request_log import request_id
+from .request_state import header_map
 
 PATHS = frozenset({"/graphql", "/schema.graphql"})
 PREFIXES = ("/attachments/", "/export/")
@@ -95,11 +96,9 @@ class Cors:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                # Header names in ASGI answers are lower-case (the ASGI spec requires it).
-                kept = [(k, v) for k, v in message.get("headers", []) if not k.startswith(b"access-control-")]
-                if signed_in:
-                    kept = _vary_origin(kept)
-                message = {**message, "headers": [*kept, *added, _EXPOSE]}
+                # This layer is the one home of the access-control headers: none within sets them.
+                headers = message.get("headers", [])
+                message = {**message, "headers": [*(_vary_origin(headers) if signed_in else headers), *added, _EXPOSE]}
             await send(message)
 
         try:

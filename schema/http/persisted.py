@@ -53,11 +53,11 @@ from ...domain.errors import (
 from ...storage import persisted
 from ...storage.db import Sessions
 from ...storage.hot_reads import HotReads
-from .asgi import bearer_token, header_map
+from .asgi import bearer_token
 from .document_cache import DocumentCache
 from .metrics import CACHE_HITS
 from .persisted_request import Asked, Refusal, asked_in_body, asked_in_query
-from .request_state import authenticated, request_state
+from .request_state import authenticated, header_map, request_state
 from .view import GRAPHQL_RESPONSE_JSON, negotiate_media_type
 
 # The layers after this one (answer_cache.py, fastpath/executor.py) read the operation, with the

@@ -31,7 +31,7 @@ import time
 import structlog
 
 from .metrics import LATENCY, REQUESTS
-from .request_state import RequestState, request_state
+from .request_state import RequestState, header_map, request_state
 
 MAX_OPERATIONS = 200
 OTHER = "other"
@@ -118,7 +118,7 @@ class RequestLog:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
-        given = _header(scope, b"x-request-id")
+        given = header_map(scope).get(b"x-request-id")
         made = given is None or not _SANE_ID.fullmatch(given)
         facts = request_state(scope)
         facts.request_id = f"{self.id_prefix}{next(self.ids):016x}" if made else given.decode("ascii")
@@ -127,9 +127,8 @@ class RequestLog:
         async def send_with_id(message) -> None:
             if message["type"] == "http.response.start":
                 facts.status = message["status"]
-                # Header names in ASGI answers are lower-case (the ASGI spec requires it).
-                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
-                message = {**message, "headers": [*headers, header]}
+                # This layer is the one home of X-Request-Id: no layer within sets it.
+                message = {**message, "headers": [*message.get("headers", []), header]}
             await send(message)
 
         try:
@@ -156,15 +155,6 @@ class RequestLog:
         counter, histogram = found
         counter.inc()
         histogram.observe(seconds)
-
-
-def _header(scope, name: bytes) -> bytes | None:
-    # Not asgi.header_map: this module is imported by `portal serve`'s supervisor too, which
-    # should not load the GraphQL stack it never runs.
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return value
-    return None
 
 
 def _add_pid(_logger, _method, event: dict) -> dict:

@@ -61,6 +61,18 @@ def request_state(scope) -> RequestState:
     return found
 
 
+def header_map(scope) -> dict[bytes, bytes]:
+    """The request's headers by lower-case name. Behind `CanonicalHeaders` (the outermost layer)
+    each name comes once, so this, Starlette's `request.headers` and strawberry read the same.
+    Made once a request for every layer that asks (again only if a layer replaced the list)."""
+    raw = scope.get("headers", [])
+    state = request_state(scope)
+    if state.raw_headers is not raw:
+        state.raw_headers = raw
+        state.headers = {k.lower(): v for k, v in raw}
+    return state.headers
+
+
 def parsed_request(scope, body: bytes | None, parse) -> Operation | None:
     """`parse(body)` once per request: a layer within that reads the same replayed body gets the
     parse the outer layer made."""

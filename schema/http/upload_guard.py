@@ -32,8 +32,8 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ...domain.errors import UNAUTHENTICATED
-from .asgi import DRAIN_SECONDS, bearer_token, drain, header_map, run_or_refuse, send_json_error
-from .request_state import authenticated
+from .asgi import DRAIN_SECONDS, bearer_token, drain, run_or_refuse, send_json_error
+from .request_state import authenticated, header_map
 from .upload_parts import Parts, Refused, UploadLimits, malformed, too_large
 
 # After a refusal, read and drop this much of what the client still sends, so that it reads the

@@ -281,14 +281,14 @@ def test_kept_renderings_read_most_stay_when_the_bound_is_reached():
     page = renderings.group(("selection", "en"))
     renderings.put(page, 1, b"one.")
     renderings.put(page, 2, b"two.")
-    assert renderings.found(page, [1, 2, 3]) == [b"one.", b"two.", None]
-    assert renderings.found(page, [1]) == [b"one."]
+    assert renderings.found(page, [1, 2, 3]) == ([b"one.", b"two.", None], False)
+    assert renderings.found(page, [1]) == ([b"one."], True)
     renderings.put(page, 3, b"thr.")
     renderings.put(page, 4, b"fou.")
-    assert renderings.found(page, [1, 2, 3, 4]) == [b"one.", None, b"thr.", b"fou."]
+    assert renderings.found(page, [1, 2, 3, 4]) == ([b"one.", None, b"thr.", b"fou."], False)
     # A group no longer asked for goes before the one in use.
     other = renderings.group(("selection", "fr"))
     renderings.put(other, 1, b"un..")
     renderings.group(("selection", "en"))
     renderings.put(page, 5, b"fiv.")
-    assert renderings.found(other, [1]) == [None] and renderings.size == 12
+    assert renderings.found(other, [1]) == ([None], False) and renderings.size == 12
