@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
 import orjson
 from datetime import datetime
@@ -26,7 +25,7 @@ def unpack(cursor: str, kind: str) -> list[Any]:
         prefix = f"{kind}:v1:"
         if not raw.startswith(prefix):
             raise ValueError("another list's cursor")
-        values = json.loads(raw[len(prefix) :])
+        values = orjson.loads(raw[len(prefix) :])
         if not isinstance(values, list):
             raise ValueError("not a position")
         return values

@@ -45,10 +45,13 @@ class ListKeys:
     def after(self, position: tuple | None, limit: int) -> tuple[list, list] | None:
         """Up to `limit` (keys, rows) after `position` (from the start when None); None when the
         list does not hold the position."""
-        start = 0 if position is None else self.at.get(position)
-        if start is None:
-            return None
-        start += position is not None
+        if position is None:
+            start = 0
+        else:
+            index = self.at.get(position)
+            if index is None:
+                return None
+            start = index + 1
         return self.keys[start : start + limit], self.rows[start : start + limit]
 
 
