@@ -114,7 +114,7 @@ def _dump(exports: list[DemoExport]) -> list[str]:
 
 
 def test_every_document_is_valid_against_the_export_schema(exports):
-    schema_path = Path(demo_data.__file__).with_name("assessment_export.schema.json")
+    schema_path = Path(demo_data.__file__).parent.with_name("assessment_export.schema.json")
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for index, export in enumerate(exports):
