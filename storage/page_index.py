@@ -35,7 +35,7 @@ class ListKeys:
     keys are then a slice, the same objects every time, and nothing is read from the rows to list
     them), and where each position stands."""
 
-    __slots__ = ("rows", "keys", "at")
+    __slots__ = ("at", "keys", "rows")
 
     def __init__(self, rows: Sequence[Row[Any]], position_of, key_of) -> None:
         self.rows = list(rows)

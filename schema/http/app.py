@@ -38,6 +38,7 @@ from .cors import Cors
 from .csv_exports import country_report_csv, factories_csv
 from .endpoint import PortalGraphQL
 from .feed_calendar import CalendarLayer, FeedCalendar
+from .first_layers import FirstLayers
 from . import graphiql
 from .operations import Probes, Readiness, metrics_endpoint, readiness_checks
 from .persisted import PersistedDocuments
@@ -151,14 +152,18 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
         # refuses): the cheapest refusals come before anything that reads the database.
         middleware=[
             Middleware(CanonicalHeaders),
-            # Around everything else: every answer, refusals included, is counted and logged.
-            Middleware(RequestLog, lines=request_lines),
-            # Preflights are answered before any limit, and every answer from here in, refusals
-            # included, carries the CORS headers a page needs to read it.
-            Middleware(Cors, origins=settings.cors_origins, public_url=settings.public_url),
-            # Probes answer before any limit or cache, and read nothing of the request.
-            Middleware(Probes, readiness=readiness),
-            Middleware(BodyTimeout, idle=settings.body_idle_seconds, total=settings.body_total_seconds),
+            # Run as one call (first_layers.py), in this order: the request log (around everything
+            # else: every answer, refusals included, is counted and logged); CORS (preflights are
+            # answered before any limit, and every answer from here in, refusals included, carries
+            # the CORS headers a page needs to read it); the probes (before any limit or cache,
+            # reading nothing of the request); the body's pace.
+            Middleware(
+                FirstLayers,
+                log=RequestLog(lines=request_lines),
+                cors=Cors(origins=settings.cors_origins, public_url=settings.public_url),
+                probes=Probes(readiness=readiness),
+                body_timeout=BodyTimeout(idle=settings.body_idle_seconds, total=settings.body_total_seconds),
+            ),
             # Layers that are off are left out: each one a request passes costs it a call.
             *([Middleware(
                 RateLimit, requests_per_minute=settings.rate_limit, authenticate=functools.partial(authenticate, sessions),

@@ -18,7 +18,7 @@ import asyncio
 from python_multipart.multipart import parse_options_header
 
 from ...domain.errors import BAD_USER_INPUT
-from .asgi import DRAIN_SECONDS, drain, replaying, run_or_refuse, send_json_error
+from .asgi import DRAIN_SECONDS, drain, replaying, send_json_error
 from .request_state import header_map
 
 MAX_BODY_BYTES = 256 * 1024
@@ -91,15 +91,14 @@ class BodyTimeout:
     read (`asyncio.timeout`) cost a tenth of a cached answer's time, for bodies that are almost
     always there already. A deadline is kept to within a quarter of `idle` (at most a second)."""
 
-    def __init__(self, app, idle: float, total: float) -> None:
-        self.app = app
+    def __init__(self, *, idle: float, total: float) -> None:
         self.idle = idle
         self.total = total
         self.watch = _Watch(tick=min(1.0, max(0.05, min(idle, total) / 4)))
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+    def timed(self, receive):
+        """`receive` with its reads of the body timed; past a deadline it raises `BodyTimedOut`,
+        which `refuse` answers (run by `first_layers.FirstLayers` through `asgi.run_or_refuse`)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.total
         complete = False
@@ -121,13 +120,13 @@ class BodyTimeout:
             complete = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 
-        async def refuse(_timed_out: BodyTimedOut) -> None:
-            await send_json_error(
-                scope, send, 408, f"The request body came too slowly (at most {self.idle:g} s between parts, {self.total:g} s in all).",
-                {"code": BAD_USER_INPUT},
-            )
+        return timed_receive
 
-        await run_or_refuse(self.app, scope, timed_receive, send, BodyTimedOut, refuse)
+    async def refuse(self, scope, send, _timed_out: BodyTimedOut) -> None:
+        await send_json_error(
+            scope, send, 408, f"The request body came too slowly (at most {self.idle:g} s between parts, {self.total:g} s in all).",
+            {"code": BAD_USER_INPUT},
+        )
 
 
 class _Watch:

@@ -59,12 +59,41 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-class Cors:
-    """ASGI middleware. `origins`: those allowed to send `Authorization` (Settings.cors_origins);
-    `public_url`: where the API is reached, whose own pages are allowed too."""
+class CorsAnswer:
+    """What CORS does with one request: answer it itself (`answer`: a preflight, or a refusal),
+    or let it through with the headers its answer gets (`headers`)."""
 
-    def __init__(self, app, *, origins: Iterable[str] = (), public_url: str = "") -> None:
-        self.app = app
+    __slots__ = ("added", "answer", "signed_in")
+
+    def __init__(self, answer=None, added: tuple = (), signed_in: bool = False) -> None:
+        self.answer = answer  # awaited with (scope, send) instead of the application
+        self.added = (*added, _EXPOSE)
+        self.signed_in = signed_in
+
+    def headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """The answer's headers with CORS's (this module is their one home: nothing within sets
+        them); signed-in answers name the origin, so they vary by it."""
+        return [*(_vary_origin(headers) if self.signed_in else headers), *self.added]
+
+    async def failed(self, scope, send) -> None:
+        """Starlette's last resort answers in plain text, outside every layer: a failure is
+        answered here in GraphQL's shape, readable by the page (the error goes on to be logged)."""
+        await send_json_error(
+            scope, send, 500, "Internal server error.",
+            {"code": INTERNAL, "requestId": request_id(scope)}, list(self.added),
+        )
+
+
+# Anonymous answers are the same for every origin (the module's docstring).
+ANONYMOUS = CorsAnswer(added=(_ANY_ORIGIN,))
+
+
+class Cors:
+    """CORS's part of every request (run by `first_layers.FirstLayers`). `origins`: those allowed
+    to send `Authorization` (Settings.cors_origins); `public_url`: where the API is reached,
+    whose own pages are allowed too."""
+
+    def __init__(self, *, origins: Iterable[str] = (), public_url: str = "") -> None:
         self.origins = frozenset(o.encode("latin-1") for o in [*origins, origin_of(public_url) or ""] if o)
 
     def trusted(self, scope, headers: dict[bytes, bytes], origin: bytes) -> bool:
@@ -73,45 +102,32 @@ class Cors:
         host = headers.get(b"host")  # the page's own origin, for browsers without Sec-Fetch-Site
         return host is not None and origin == scope.get("scheme", "http").encode() + b"://" + host
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not applies(scope["path"]):
-            return await self.app(scope, receive, send)
+    def decide(self, scope) -> CorsAnswer | None:
+        """None where CORS does not apply (other paths)."""
+        if not applies(scope["path"]):
+            return None
         headers = header_map(scope)
         origin = headers.get(b"origin")
         signed_in = b"authorization" in headers
+        if origin is None and not signed_in:
+            return ANONYMOUS
         trusted = origin is not None and self.trusted(scope, headers, origin)
         if scope["method"] == "OPTIONS" and origin is not None and b"access-control-request-method" in headers:
-            return await _preflight(send, origin if trusted else None, headers.get(b"access-control-request-headers", b""))
+            requested = headers.get(b"access-control-request-headers", b"")
+            return CorsAnswer(lambda _scope, send: _preflight(send, origin if trusted else None, requested))
         if signed_in and origin is not None and not trusted:
-            return await send_json_error(
-                scope, send, 403,
-                "Pages on this origin may not send signed-in requests (with Authorization) to this API.",
-                {"code": FORBIDDEN}, [_ANY_ORIGIN, _EXPOSE],
-            )
-        # Anonymous answers are the same for every origin; signed-in ones name the trusted origin.
-        added = [_ANY_ORIGIN] if not signed_in else [(b"access-control-allow-origin", origin)] if trusted else []
-        started = False
+            return CorsAnswer(_refuse_untrusted)
+        if not signed_in:
+            return ANONYMOUS
+        return CorsAnswer(added=[(b"access-control-allow-origin", origin)] if trusted else [], signed_in=True)
 
-        async def send_with_cors(message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                # This layer is the one home of the access-control headers: none within sets them.
-                headers = message.get("headers", [])
-                message = {**message, "headers": [*(_vary_origin(headers) if signed_in else headers), *added, _EXPOSE]}
-            await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_cors)
-        except Exception:
-            # Starlette's last resort answers in plain text, outside every layer: answer here in
-            # GraphQL's shape, readable by the page, and let the error go on to be logged.
-            if not started:
-                await send_json_error(
-                    scope, send, 500, "Internal server error.",
-                    {"code": INTERNAL, "requestId": request_id(scope)}, [*added, _EXPOSE],
-                )
-            raise
+async def _refuse_untrusted(scope, send) -> None:
+    await send_json_error(
+        scope, send, 403,
+        "Pages on this origin may not send signed-in requests (with Authorization) to this API.",
+        {"code": FORBIDDEN}, [_ANY_ORIGIN, _EXPOSE],
+    )
 
 
 async def _preflight(send, trusted_origin: bytes | None, requested: bytes) -> None:

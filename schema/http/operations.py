@@ -139,15 +139,15 @@ async def _listening(bus) -> str:
 
 
 class Probes:
-    """ASGI middleware answering `/healthz` and `/readyz` (see the module's docstring)."""
+    """`/healthz` and `/readyz` (see the module's docstring), answered by `first_layers.FirstLayers`
+    for the paths in `PATHS`."""
 
-    def __init__(self, app, *, readiness: Readiness) -> None:
-        self.app = app
+    PATHS = frozenset({HEALTH, READY})
+
+    def __init__(self, *, readiness: Readiness) -> None:
         self.readiness = readiness
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] not in (HEALTH, READY):
-            return await self.app(scope, receive, send)
+    async def answer(self, scope, send) -> None:
         if scope["path"] == HEALTH:
             return await _json(send, 200, {"status": "ok"})
         checks = await self.readiness.results()

@@ -1,8 +1,8 @@
 """The request log: one line and one count per request, and the request's id.
 
-`RequestLog` is the outermost layer after `CanonicalHeaders`. It gives every request an id (the
-client's `X-Request-Id` when it is sane: 1 to 128 visible ASCII characters; else a random one),
-returns it in the `X-Request-Id` response header, and when the answer is sent writes one line
+`RequestLog` is the first of the layers `first_layers.py` runs, right after `CanonicalHeaders`.
+It gives every request an id (the client's `X-Request-Id` when it is sane: 1 to 128 visible ASCII
+characters; else a random one), returns it in the `X-Request-Id` response header, and when the answer is sent writes one line
 (request id, method, path, operation, status, duration, process id) and counts the request in
 `metrics.REQUESTS` and `metrics.LATENCY`. It never reads the body: the operation's name is set by
 the layer that read the request (`name_operation`), in the request's one `RequestState`
@@ -26,7 +26,6 @@ import os
 import re
 import secrets
 import sys
-import time
 
 import structlog
 
@@ -99,11 +98,11 @@ def outcome(status: int, graphql_errors: bool) -> str:
 
 
 class RequestLog:
-    """ASGI middleware. `lines`: write a line per request (`portal serve --no-access-log`: no);
-    ids and metrics always."""
+    """The request log's part of every HTTP request, run by `first_layers.FirstLayers`: `begin`
+    when it arrives, the id header added to its answer, `end` when it is done, whatever answered.
+    `lines`: write a line per request (`portal serve --no-access-log`: no); ids and metrics always."""
 
-    def __init__(self, app, *, lines: bool = True, max_operations: int = MAX_OPERATIONS) -> None:
-        self.app = app
+    def __init__(self, *, lines: bool = True, max_operations: int = MAX_OPERATIONS) -> None:
         self.lines = lines
         self.labels = _Labels(max_operations)
         # Made ids: unique, not secret (they are shown to the client): a random prefix per
@@ -114,39 +113,28 @@ class RequestLog:
         # (label, outcome) -> (its counter, its label's histogram).
         self.counters: dict[tuple[str, str], tuple] = {}
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = time.perf_counter()
+    def begin(self, scope, facts: RequestState) -> tuple[bytes, bytes]:
+        """Names the request (the client's X-Request-Id when sane, else a made one); the header
+        its answer carries. This layer is the one home of X-Request-Id: no other sets it."""
         given = header_map(scope).get(b"x-request-id")
         made = given is None or not _SANE_ID.fullmatch(given)
-        facts = request_state(scope)
         facts.request_id = f"{self.id_prefix}{next(self.ids):016x}" if made else given.decode("ascii")
-        header = (b"x-request-id", facts.request_id.encode("ascii"))
+        return (b"x-request-id", facts.request_id.encode("ascii"))
 
-        async def send_with_id(message) -> None:
-            if message["type"] == "http.response.start":
-                facts.status = message["status"]
-                # This layer is the one home of X-Request-Id: no layer within sets it.
-                message = {**message, "headers": [*message.get("headers", []), header]}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            seconds = time.perf_counter() - started
-            status = 500 if facts.status is None else facts.status  # an app that raised before answering: 500
-            self._count(self.labels(scope, facts), outcome(status, facts.graphql_errors), seconds)
-            if self.lines:
-                log.info(
-                    "request",
-                    request_id=facts.request_id,
-                    method=scope["method"],
-                    path=scope["path"],
-                    operation=facts.operation,
-                    status=status,
-                    duration_ms=round(seconds * 1000, 3),
-                )
+    def end(self, scope, facts: RequestState, seconds: float) -> None:
+        """Counts the request and writes its line."""
+        status = 500 if facts.status is None else facts.status  # an app that raised before answering: 500
+        self._count(self.labels(scope, facts), outcome(status, facts.graphql_errors), seconds)
+        if self.lines:
+            log.info(
+                "request",
+                request_id=facts.request_id,
+                method=scope["method"],
+                path=scope["path"],
+                operation=facts.operation,
+                status=status,
+                duration_ms=round(seconds * 1000, 3),
+            )
 
     def _count(self, label: str, result: str, seconds: float) -> None:
         found = self.counters.get((label, result))
