@@ -43,7 +43,7 @@ class FirstLayers:
         started = time.perf_counter()
         state = request_state(scope)
         request_id = self.log.begin(scope, state)
-        cors = self.cors.decide(scope)  # None: not a path of CORS's
+        cors = None  # CORS's part of this answer (`Cors.decide`; None: not a path of CORS's)
 
         async def answering(message) -> None:
             if message["type"] == "http.response.start":
@@ -53,6 +53,7 @@ class FirstLayers:
             await send(message)
 
         try:
+            cors = self.cors.decide(scope)
             # CORS's own answers carry their own CORS headers: `cors` is cleared before they are
             # sent (`answering` reads it when the answer starts).
             if cors is not None and cors.answer is not None:
