@@ -32,7 +32,7 @@ def say(message: str) -> None:
 _children: list[subprocess.Popen] = []
 
 
-def _spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
+def spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
         process = subprocess.Popen(
             command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
@@ -42,7 +42,7 @@ def _spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.
     return process
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)  # uvicorn's graceful stop; nothing to wait for
         try:
@@ -57,7 +57,7 @@ def _stop(process: subprocess.Popen) -> None:
 def stop_all_children() -> None:
     for process in list(_children):
         with contextlib.suppress(Exception):
-            _stop(process)
+            stop(process)
 
 
 def free_port() -> int:

@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import importlib.util
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date
@@ -43,21 +41,15 @@ from transparency_portal.schema.fastpath.render import render_nodes
 from transparency_portal.schema.http.app import create_app, utc_now
 from transparency_portal.schema.types.factory_list import list_arguments
 
-BENCH = Path(__file__).resolve().parent
+# bench/'s own modules (a script's folder comes first on its path).
+from demo import DEFAULT_SEED, demo_sqlite
+from processes import BENCH
 NODE = (
     "id name factoryType country { code name } complianceStatus nonComplianceCount "
     "refusals { highlighted unexcused } latestAssessment { id date modality cycle comprehensive "
     "findings { id status issue { code title cluster } correction { reason correctedOn previousStatus } } }"
 )  # bench/run.py's list page (bench/render_miss.py: SELECTION)
 ARGUMENTS = frozenset({"first", "after", "filter", "orderBy"})
-
-
-def bench_run_module():
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def node_selection(extra: str = ""):
@@ -133,9 +125,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--seed", type=int, default=None)
     opts = parser.parse_args()
-    run = bench_run_module()
-    demo = argparse.Namespace(cache_dir=BENCH / ".cache", seed=opts.seed or run.DEFAULT_SEED, as_of=date.today(), fresh=False)
-    database = run.demo_sqlite(opts.size, demo)
+    demo = argparse.Namespace(cache_dir=BENCH / ".cache", seed=opts.seed or DEFAULT_SEED, as_of=date.today(), fresh=False)
+    database = demo_sqlite(opts.size, demo)
     asyncio.run(measure(database, [int(b) for b in opts.batches.split(",")], opts.repeats))
 
 

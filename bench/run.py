@@ -72,15 +72,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from demo import demo_postgres, demo_sqlite
+from demo import DEFAULT_SEED, demo_postgres, demo_sqlite
 from measuring import ensure_wrk, measure_import
 from processes import BENCH, STARTED, load_postgres_server_module, say, stop_all_children
-from processes import _spawn, free_port, portal_env, wait_ready  # noqa: F401 (bench/work_budget.py takes them from here)
 from report import fmt_size, report
 from target import Target, bench_target
-
-
-DEFAULT_SEED = 20261125
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

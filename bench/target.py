@@ -12,7 +12,7 @@ import httpx
 from cases import build_cases, record, write_lua
 from documents import CURSORS, LIST, check_graphql, graphql_body, like_wrk
 from measuring import Figures, count_statements, memory_kb, run_seconds, run_wrk, settle
-from processes import CEILING, PORTAL, _spawn, _stop, free_port, portal_env, say, wait_ready
+from processes import CEILING, PORTAL, spawn, stop, free_port, portal_env, say, wait_ready
 
 
 @dataclass
@@ -50,7 +50,7 @@ def bench_target(target: Target, database_url: str, opts, wrk: str, workdir: Pat
     port = free_port()
     say(f"[{target.label}] starting the project: portal serve on 127.0.0.1:{port} (log: {log})")
     workers = ["--workers", str(target.workers)] if target.workers > 1 else []
-    server = _spawn([*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", *workers], env=env, log=log)
+    server = spawn([*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", *workers], env=env, log=log)
     ceiling = None
     try:
         base = f"http://127.0.0.1:{port}"
@@ -84,7 +84,7 @@ def bench_target(target: Target, database_url: str, opts, wrk: str, workdir: Pat
 
         ceiling_port = free_port()
         ceiling_log = folder / "ceiling.log"
-        ceiling = _spawn([*CEILING, "--recordings", str(recordings), "--port", str(ceiling_port), "--workers", str(target.workers)],
+        ceiling = spawn([*CEILING, "--recordings", str(recordings), "--port", str(ceiling_port), "--workers", str(target.workers)],
                          env=env, log=ceiling_log)
         wait_ready(ceiling, f"http://127.0.0.1:{ceiling_port}/", ceiling_log, "the ceiling")
 
@@ -109,8 +109,8 @@ def bench_target(target: Target, database_url: str, opts, wrk: str, workdir: Pat
         target.rss_peak_kb = memory_kb(server.pid)["VmHWM"]
     finally:
         if ceiling is not None:
-            _stop(ceiling)
-        _stop(server)
+            stop(ceiling)
+        stop(server)
     counts = asyncio.run(count_statements(env, cases, cursors))
     for key, count in counts.items():
         target.cases[key].statements = count

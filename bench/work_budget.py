@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import random
 import shutil
 import statistics
 import string
-import sys
 import tempfile
 import time
 from datetime import date
@@ -38,16 +36,9 @@ from pathlib import Path
 
 import httpx
 
-BENCH = Path(__file__).resolve().parent
-PORTAL = [sys.executable, "-m", "transparency_portal.cli"]
-
-
-def load_run_module():
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+# bench/'s own modules (a script's folder comes first on its path).
+from demo import DEFAULT_SEED, demo_sqlite
+from processes import BENCH, PORTAL, free_port, portal_env, spawn, stop_all_children, wait_ready
 
 
 def word(rng: random.Random) -> str:
@@ -149,25 +140,24 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=BENCH / ".cache")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached demo database")
     opts = parser.parse_args()
-    run = load_run_module()
-    opts.seed = opts.seed if opts.seed is not None else run.DEFAULT_SEED
+    opts.seed = opts.seed if opts.seed is not None else DEFAULT_SEED
     opts.cache_dir = opts.cache_dir.resolve()
-    cached = run.demo_sqlite(opts.factories, opts)
+    cached = demo_sqlite(opts.factories, opts)
 
     with tempfile.TemporaryDirectory(prefix="work-budget-") as folder:
         database = Path(folder) / "portal.db"
         shutil.copy(cached, database)
-        port = run.free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = run.portal_env(f"sqlite+aiosqlite:///{database}", Path(folder) / "attachments")
+        env = portal_env(f"sqlite+aiosqlite:///{database}", Path(folder) / "attachments")
         log = Path(folder) / "server.log"
-        server = run._spawn([*PORTAL, "serve", "--port", str(port), "--no-access-log"], env=env, log=log)
+        server = spawn([*PORTAL, "serve", "--port", str(port), "--no-access-log"], env=env, log=log)
         try:
-            run.wait_ready(server, f"{base}/healthz", log, "portal serve")
+            wait_ready(server, f"{base}/healthz", log, "portal serve")
             print(f"work budget on the {opts.factories:,}-factory demo (SQLite, one uvicorn worker, os.cpu_count() = {os.cpu_count()})")
             asyncio.run(main_async(base, opts.seed))
         finally:
-            run.stop_all_children()
+            stop_all_children()
 
 
 if __name__ == "__main__":
