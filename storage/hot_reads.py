@@ -64,7 +64,6 @@ class HotReads:
         self._shared: int | asyncio.Task | None = None
         self._reader: asyncio.Task | None = None
         self._connection: Connection | None = None
-        self._dbapi: sqlite3.Connection | None = None
         if sqlite_file is not None:
             self._sync = create_engine(
                 f"sqlite:///file:{sqlite_file}?mode=ro&uri=true",
@@ -82,14 +81,7 @@ class HotReads:
         # Connected on first use: the file exists only once the server has migrated it.
         if self._connection is None:
             self._connection = self._sync.connect()
-            self._dbapi = self._connection.connection.dbapi_connection
         return self._connection
-
-    def _sqlite_dbapi(self) -> sqlite3.Connection:
-        """The same connection as sqlite3's own: the data version's one statement needs no more."""
-        if self._connection is None:
-            self._sqlite()
-        return self._dbapi
 
     async def data_version(self) -> int:
         """The data version as of some moment after the asking request arrived: read now, or
@@ -103,7 +95,7 @@ class HotReads:
         loop = asyncio.get_running_loop()
         loop.call_soon(self._unshare, context=_NO_CONTEXT)
         if self.sqlite_file is not None:
-            self._shared = sqlite_data_version(self._sqlite_dbapi()) or 0
+            self._shared = sqlite_data_version(self._sqlite().connection.dbapi_connection) or 0
             return self._shared
         # Its own task: a reader that is cancelled does not fail the requests sharing its read.
         shared = self._shared = loop.create_task(self._postgres_version())
@@ -128,7 +120,7 @@ class HotReads:
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
-            self._connection = self._dbapi = None
+            self._connection = None
         if self._sync is not None:
             self._sync.dispose()
 

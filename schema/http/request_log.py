@@ -2,8 +2,9 @@
 
 `RequestLog` is the first of the layers `first_layers.py` runs, right after `CanonicalHeaders`.
 It gives every request an id (the client's `X-Request-Id` when it is sane: 1 to 128 visible ASCII
-characters; else a random one), returns it in the `X-Request-Id` response header, and when the answer is sent writes one line
-(request id, method, path, operation, status, duration, process id) and counts the request in
+characters; else a random one), returns it in the `X-Request-Id` response header, and when the
+answer is sent writes one line (request id, method, path, operation, status, duration, process
+id) and counts the request in
 `metrics.REQUESTS` and `metrics.LATENCY`. It never reads the body: the operation's name is set by
 the layer that read the request (`name_operation`), in the request's one `RequestState`
 (schema/http/request_state.py).
