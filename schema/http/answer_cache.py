@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from graphql import OperationDefinitionNode, OperationType, parse
@@ -38,7 +38,7 @@ from graphql.error import GraphQLError
 from ...storage.hot_reads import HotReads
 from ...domain.labels import negotiate_language
 from .asgi import compact, if_none_match, read_body
-from .budget import account_of, asks_cost
+from .budget import asks_cost
 from .metrics import CACHE_HITS
 from .persisted_request import requested_operation
 from .rate_limit import client_address
@@ -102,6 +102,7 @@ class ResponseCache:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] not in ("GET", "POST"):
             return await self.app(scope, receive, send)
+        state = request_state(scope)
         headers = header_map(scope)
         get = scope["method"] == "GET"
         if get and b"text/html" in headers.get(b"accept", b""):
@@ -117,16 +118,14 @@ class ResponseCache:
         body, receive = await read_body(receive, self.max_body_bytes)
         if body is None:
             return await self.app(scope, receive, send)
-        version = await self.hot.data_version()
-        state = request_state(scope)
-        state.data_version = version  # read once a request (schema/fastpath/executor.py)
-        key = _key(scope, headers, body, version, self.clock().date().isoformat())
+        version = state.data_version = await self.hot.data_version()  # read once a request (fastpath/executor.py)
+        key = _key(scope, headers, body, version, self.clock().date())
         entry = self.entries.get(key)
         # Only cacheable requests are ever stored, so a hit needs no look at the body.
         if entry is not None:
             self.entries.move_to_end(key)
             status, response_headers, response_body, etag, operation, points = entry
-            account = account_of(scope)
+            account = state.account  # budget.py `account_of`: this layer holds the state
             if account is not None:
                 account.key = client_address(scope)  # anonymous: the address pays (budget.py)
             asked = headers.get(b"if-none-match")
@@ -180,7 +179,7 @@ class ResponseCache:
                 (k, v) for k, v in _with_validators(captured["headers"], etag, cache_control) if k.lower() != b"content-length"
             ]
             response_headers.append((b"content-length", str(len(captured["body"])).encode()))
-            account = account_of(scope)
+            account = state.account
             points = account.points if account is not None else None  # what a hit will be charged
             # Kept at its length (the answer's buffer may be larger: asgi.py `compact`).
             self.entries[key] = (200, response_headers, compact(captured["body"]), etag, state.operation, points)
@@ -204,7 +203,7 @@ def _cacheable_request(scope, body: bytes) -> bool:
     return request is not None and _is_read_only(request[0])
 
 
-def _key(scope, headers: dict, body: bytes, version: int, today: str) -> tuple:
+def _key(scope, headers: dict, body: bytes, version: int, today: date) -> tuple:
     """Everything an anonymous answer depends on (a hit costs a dict lookup, no digest): the
     request, the media type and language as negotiated (not the raw headers, so that clients
     varying them do not churn the cache), the data and the day. Nothing else of the request is

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
@@ -30,7 +31,6 @@ from ..build import schema
 from ..fastpath.executor import CompiledExecutor
 from ..sdl import sdl_text
 from .answer_cache import ResponseCache
-from .headers import CanonicalHeaders
 from .atom_feed import changes_atom
 from .attachments import attachment_endpoint
 from .body_limit import BodyLimit, BodyTimeout
@@ -60,6 +60,18 @@ def redis_client(url: str):
     from redis.asyncio import Redis  # loaded by a server that names a Redis only
 
     return Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+
+
+class _Application(Starlette):
+    """Starlette without its outermost error layer: the first layers (first_layers.py) answer a
+    failure themselves, with the request's id and, where CORS applies, in GraphQL's shape, so
+    Starlette's would only wrap the `send` of every answer to learn whether one began."""
+
+    def build_middleware_stack(self):
+        stack = super().build_middleware_stack()
+        if not (isinstance(stack, ServerErrorMiddleware) and isinstance(stack.app, FirstLayers)):
+            raise RuntimeError("Starlette's layers are not as this application expects (first_layers.py).")
+        return stack.app
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, request_lines: bool = False) -> Starlette:
@@ -129,7 +141,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
         max_query_cost=settings.max_query_cost, request_seconds=settings.request_seconds, bus=bus,
         allowed_origins=settings.cors_origins,
     )  # fmt: skip
-    app = Starlette(
+    app = _Application(
         routes=[
             # Every method reaches the view, which answers those it does not serve with a JSON 405
             # (Starlette's router would answer in plain text).
@@ -151,9 +163,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now, r
         # The layers a request passes, outermost first (each module of schema/http/ says what it
         # refuses): the cheapest refusals come before anything that reads the database.
         middleware=[
-            Middleware(CanonicalHeaders),
-            # Run as one call (first_layers.py), in this order: the request log (around everything
-            # else: every answer, refusals included, is counted and logged); CORS (preflights are
+            # Run as one call (first_layers.py), in this order: the header lines made one value per
+            # field (before anything reads them); the request log (around everything else: every
+            # answer, refusals included, is counted and logged); CORS (preflights are
             # answered before any limit, and every answer from here in, refusals included, carries
             # the CORS headers a page needs to read it); the probes (before any limit or cache,
             # reading nothing of the request); the body's pace.

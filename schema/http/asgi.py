@@ -32,7 +32,7 @@ def compact(data: bytes) -> bytes:
 async def run_or_refuse(app, scope, receive, send, refusal: type[Exception], refuse) -> None:
     """Runs `app`; when it raises `refusal` (from a guarded `receive`) before its answer began,
     awaits `refuse(error)` to answer instead. After the answer began, there is no other answer.
-    (The request log, the outermost layer, notes when the answer begins: `RequestState.status`.)"""
+    (The first layers, outermost, note when the answer begins: `RequestState.status`.)"""
     try:
         await app(scope, receive, send)
     except refusal as error:

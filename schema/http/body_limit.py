@@ -98,7 +98,8 @@ class BodyTimeout:
 
     def timed(self, receive):
         """`receive` with its reads of the body timed; past a deadline it raises `BodyTimedOut`,
-        which `refuse` answers (run by `first_layers.FirstLayers` through `asgi.run_or_refuse`)."""
+        which `refuse` answers (run by `first_layers.FirstLayers`)."""
+        watch, idle = self.watch, self.idle
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.total
         complete = False
@@ -107,16 +108,16 @@ class BodyTimeout:
             nonlocal complete
             if complete:
                 return await receive()
-            task = asyncio.current_task()
-            self.watch.start(task, min(loop.time() + self.idle, deadline), loop)
+            task = asyncio.current_task(loop)
+            watch.start(task, min(loop.time() + idle, deadline), loop)
             try:
                 message = await receive()
             except asyncio.CancelledError:
-                if self.watch.expired(task):
+                if watch.expired(task):
                     raise BodyTimedOut from None
                 raise
             finally:
-                self.watch.stop(task)
+                watch.stop(task)
             complete = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 

@@ -1,32 +1,43 @@
-"""The first layers of every HTTP request, after `headers.CanonicalHeaders`, run as one call: the
-request log (`request_log.py`), CORS (`cors.py`), the probes (`operations.py`) and the body's pace
-(`body_limit.BodyTimeout`), in that order.
+"""The first layers of every request, run as one call, outermost of the application: its header
+lines made one value per field (`headers.py`), the request log (`request_log.py`), CORS
+(`cors.py`), the probes (`operations.py`) and the body's pace (`body_limit.BodyTimeout`), in that
+order; and the last resort for a failure, in Starlette's error layer's place (`app.py`).
 
 Each keeps its rules in its own module; this one runs their parts in order, adds what they add to
 an answer in one place, and hands a failure to the one that answers it. As nested ASGI layers they
-were four frames and two wrapped `send`s for every request, and a kept answer spent more time
+were six frames and four wrapped `send`s for every request, and a kept answer spent more time
 passing them than the answer cache took to find it (README, "Performance").
 
+- A request repeating a single-value header with another value, or framing its body twice, is
+  refused 400 (after the request log named it: it is counted and logged); a WebSocket upgrade
+  like it is closed.
 - The request log names the request when it arrives, adds `X-Request-Id` to every answer (the
   ones these layers give too) and counts and logs it when it is done, whatever answered.
 - CORS answers preflights and refuses signed-in requests from untrusted pages itself; every other
-  answer on its paths, refusals and failures included, gets its headers. A failure before an
-  answer began is answered in GraphQL's shape (`CorsAnswer.failed`) and goes on to be logged.
+  answer on its paths, refusals and failures included, gets its headers.
 - The probes answer `/healthz` and `/readyz` before any limit or cache.
 - The body's reads are timed; a body too slow, before its answer began, gets 408.
+- A failure before an answer began is answered 500: in GraphQL's shape where CORS applies
+  (`CorsAnswer.failed`), else in plain text as Starlette's error layer did; it goes on to be
+  logged by the server.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 
-from .asgi import run_or_refuse
+from starlette.responses import PlainTextResponse
+
+from ...domain.errors import BAD_USER_INPUT
+from .asgi import send_json_error
 from .body_limit import BodyTimedOut, BodyTimeout
 from .cors import Cors
+from .headers import HeaderConflict, canonical
 from .operations import Probes
 from .request_log import RequestLog
 from .request_state import request_state
+
+_FAILED = PlainTextResponse("Internal Server Error", status_code=500)
 
 
 class FirstLayers:
@@ -39,9 +50,13 @@ class FirstLayers:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            return await self._other(scope, receive, send)
         started = time.perf_counter()
         state = request_state(scope)
+        try:
+            scope, conflict = canonical(scope), None
+        except HeaderConflict as error:
+            conflict = error
         request_id = self.log.begin(scope, state)
         cors = None  # CORS's part of this answer (`Cors.decide`; None: not a path of CORS's)
 
@@ -53,6 +68,8 @@ class FirstLayers:
             await send(message)
 
         try:
+            if conflict is not None:
+                return await send_json_error(scope, answering, 400, str(conflict), {"code": BAD_USER_INPUT})
             cors = self.cors.decide(scope)
             # CORS's own answers carry their own CORS headers: `cors` is cleared before they are
             # sent (`answering` reads it when the answer starts).
@@ -62,12 +79,24 @@ class FirstLayers:
             if scope["path"] in self.probes.PATHS:
                 return await self.probes.answer(scope, answering)
             try:
-                refuse = functools.partial(self.body_timeout.refuse, scope, answering)
-                await run_or_refuse(self.app, scope, self.body_timeout.timed(receive), answering, BodyTimedOut, refuse)
-            except Exception:
-                if cors is not None and state.status is None:
-                    failing, cors = cors, None
-                    await failing.failed(scope, answering)
-                raise
+                await self.app(scope, self.body_timeout.timed(receive), answering)
+            except BodyTimedOut as error:
+                if state.status is not None:  # after the answer began there is no other answer
+                    raise
+                await self.body_timeout.refuse(scope, answering, error)
+        except Exception:
+            if state.status is None:
+                failing, cors = cors, None
+                await (_FAILED(scope, receive, answering) if failing is None else failing.failed(scope, answering))
+            raise
         finally:
             self.log.end(scope, state, time.perf_counter() - started)
+
+    async def _other(self, scope, receive, send) -> None:
+        """WebSocket upgrades get their headers checked too; lifespan passes."""
+        if scope["type"] == "websocket":
+            try:
+                scope = canonical(scope)
+            except HeaderConflict:
+                return await send({"type": "websocket.close", "code": 1008})
+        await self.app(scope, receive, send)

@@ -1,10 +1,9 @@
-"""The first layer a request passes: its header lines made one value per field, once, for every
-layer after it (README, "Security and limits")."""
+"""A request's header lines made one value per field, once, before any layer reads them
+(`first_layers.FirstLayers` runs `canonical` first; README, "Security and limits")."""
 
 from __future__ import annotations
 
-from ...domain.errors import BAD_USER_INPUT
-from .asgi import send_json_error
+from .request_state import header_map
 
 
 # Fields defined as one value, where a repeated line cannot be combined (RFC 9110 §5.3) and
@@ -38,25 +37,13 @@ def combine_headers(raw) -> list[tuple[bytes, bytes]]:
     ]
 
 
-class CanonicalHeaders:
-    """The outermost layer: rewrites the request's headers into `combine_headers`' form once, so
-    that every layer after it reads one value per field (today's three readings of a repeated
-    Accept-Language were three different answers), and refuses conflicting framing with 400."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
-        raw = scope.get("headers", [])
-        names = {name.lower() for name, _ in raw}
-        if len(names) == len(raw) and not (b"content-length" in names and b"transfer-encoding" in names):
-            return await self.app(scope, receive, send)  # already one line per field: most requests
-        try:
-            headers = combine_headers(raw)
-        except HeaderConflict as conflict:
-            if scope["type"] == "websocket":
-                return await send({"type": "websocket.close", "code": 1008})
-            return await send_json_error(scope, send, 400, str(conflict), {"code": BAD_USER_INPUT})
-        await self.app({**scope, "headers": headers}, receive, send)
+def canonical(scope):
+    """The scope with its header lines in `combine_headers`' form, so that every layer reads one
+    value per field (three readings of a repeated Accept-Language were three different answers);
+    the very scope when they already are (most requests: the check is the header map every layer
+    reads, made here first). Raises HeaderConflict (the first layers answer it 400)."""
+    raw = scope.get("headers", [])
+    headers = header_map(scope)
+    if len(headers) == len(raw) and not (b"content-length" in headers and b"transfer-encoding" in headers):
+        return scope
+    return {**scope, "headers": combine_headers(raw)}

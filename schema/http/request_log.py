@@ -1,6 +1,6 @@
 """The request log: one line and one count per request, and the request's id.
 
-`RequestLog` is the first of the layers `first_layers.py` runs, right after `CanonicalHeaders`.
+`RequestLog` is run by `first_layers.py`, right after the request's headers are checked.
 It gives every request an id (the client's `X-Request-Id` when it is sane: 1 to 128 visible ASCII
 characters; else a random one), returns it in the `X-Request-Id` response header, and when the
 answer is sent writes one line (request id, method, path, operation, status, duration, process

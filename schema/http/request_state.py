@@ -27,7 +27,7 @@ class RequestState:
     raw_headers: Any = None
     # The request's id: the client's X-Request-Id when sane, else made (request_log.py).
     request_id: str | None = None
-    # The answer's status once it has begun (request_log.py); None before (asgi.py `run_or_refuse`).
+    # The answer's status once it has begun (first_layers.py); None before (asgi.py `run_or_refuse`).
     status: int | None = None
     # The GraphQL operationName, once a layer that read the request knows it (for the log line).
     operation: str | None = None
@@ -62,8 +62,8 @@ def request_state(scope) -> RequestState:
 
 
 def header_map(scope) -> dict[bytes, bytes]:
-    """The request's headers by lower-case name. Behind `CanonicalHeaders` (the outermost layer)
-    each name comes once, so this, Starlette's `request.headers` and strawberry read the same.
+    """The request's headers by lower-case name. After `headers.canonical` (the first layers' first
+    step) each name comes once, so this, Starlette's `request.headers` and strawberry read the same.
     Made once a request for every layer that asks (again only if a layer replaced the list)."""
     raw = scope.get("headers", [])
     state = request_state(scope)

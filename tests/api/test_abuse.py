@@ -98,7 +98,9 @@ async def test_repeated_accept_lines_pick_one_media_type_everywhere(api, people)
 
 async def test_conflicting_single_value_headers_and_double_framing_are_refused(api, people):
     mixed = [("authorization", f"Bearer {people.alpha}"), ("authorization", "Bearer tp_other")]
-    gql_error(await api.client.post("/graphql", json={"query": "{ __typename }"}, headers=mixed), 400)
+    refused = await api.client.post("/graphql", json={"query": "{ __typename }"}, headers=mixed)
+    gql_error(refused, 400)
+    assert refused.headers["x-request-id"]  # counted and logged like every answer
 
     host, port = api.base_url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))

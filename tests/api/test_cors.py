@@ -16,6 +16,11 @@ from ids import gid
 from servers import serving
 from transparency_portal.config import Settings
 from transparency_portal.schema.http.app import create_app
+from transparency_portal.schema.http.body_limit import BodyTimeout
+from transparency_portal.schema.http.cors import Cors
+from transparency_portal.schema.http.first_layers import FirstLayers
+from transparency_portal.schema.http.operations import Probes, Readiness
+from transparency_portal.schema.http.request_log import RequestLog
 
 LISTED = "https://app.example.org"
 ELSEWHERE = "https://elsewhere.example"
@@ -157,6 +162,30 @@ async def test_refusals_and_failures_are_readable_by_the_page(settings, engine, 
         [error] = failed.json()["errors"]
         assert error["extensions"] == {"code": "INTERNAL", "requestId": failed.headers["x-request-id"]}
 
+
+
+async def test_the_first_layers_answer_a_failure_in_starlettes_place():
+    """The application runs without Starlette's error layer (app.py): an application that fails
+    before answering gets a 500 from the first layers, in GraphQL's shape where CORS applies and
+    in plain text elsewhere, each naming the request, never showing the error."""
+
+    async def failing(scope, receive, send):
+        raise RuntimeError("a secret detail")
+
+    layers = FirstLayers(
+        failing, log=RequestLog(lines=False), cors=Cors(public_url="http://api.example"),
+        probes=Probes(readiness=Readiness([])), body_timeout=BodyTimeout(idle=5, total=30),
+    )  # fmt: skip
+    async with serving(layers, lifespan="off") as base_url, httpx.AsyncClient(base_url=base_url) as client:
+        graphql = await client.post("/graphql", json=TYPENAME, headers={"origin": ELSEWHERE})
+        assert graphql.status_code == 500
+        readable_by_any_page(graphql)
+        [error] = graphql.json()["errors"]
+        assert error["extensions"] == {"code": "INTERNAL", "requestId": graphql.headers["x-request-id"]}
+        plain = await client.get("/feeds/changes.atom")
+        assert plain.status_code == 500 and plain.text == "Internal Server Error"
+        assert plain.headers["x-request-id"] and "access-control-allow-origin" not in plain.headers
+        assert "secret" not in graphql.text + plain.text
 
 class Assets(HTMLParser):
     """The files a page loads: (url, integrity) of its scripts and style sheets."""
