@@ -89,6 +89,10 @@ def build_cases(client: httpx.Client, env: dict[str, str], workdir: Path, opts, 
     ]
 
 
+# Header lines uvicorn writes itself, for the project and the ceiling alike.
+SERVER_HEADERS = frozenset({b"date", b"server", b"connection", b"transfer-encoding"})
+
+
 def record(client: httpx.Client, cases: list[Case], cursors: list[str], folder: Path, sizes: list[int]) -> tuple[Path, dict[str, float]]:
     """Ask the project once per distinct request; write what it said for the ceiling.
 
@@ -105,8 +109,16 @@ def record(client: httpx.Client, cases: list[Case], cursors: list[str], folder: 
         response = client.post("/graphql", content=body, headers=case.request_headers())
         alone[case.key] = max(alone.get(case.key, 0.0), time.perf_counter() - started)
         check_graphql(response, f"recording {name}")
+        if "content-encoding" in response.headers:  # httpx hands the body decoded: not the bytes that were sent
+            raise SystemExit(f"recording {name}: a compressed answer cannot be replayed as recorded")
         (folder / name).write_bytes(response.content)
-        return {"status": response.status_code, "content_type": response.headers["content-type"], "body_file": name}
+        return {
+            "status": response.status_code, "content_type": response.headers["content-type"], "body_file": name,
+            # The whole answer is replayed, its header lines included (the server adds its own to both).
+            "headers": [
+                [k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw if k.lower() not in SERVER_HEADERS
+            ],
+        }
 
     for case in cases:
         if case.body is not None:

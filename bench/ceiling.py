@@ -1,7 +1,8 @@
 """The ceiling of the benchmark: a bare ASGI app that answers with bytes the project returned.
 
 `bench/run.py` records, for every case, the response the project gave to the very request wrk
-will send (body and content type), writes them to a folder with a `recordings.json` index, and
+will send (status, header lines and body: the same answer, so the ceiling does the server's work of
+sending it too, headers included), writes them to a folder with a `recordings.json` index, and
 starts this app (uvicorn, no access log, as many worker processes as the project has) beside the project. Each request names its
 case in an `X-Bench-Case` header (the project ignores it). The app reads the whole request
 body (a 1 MB upload is received, as the project receives it) and answers:
@@ -28,11 +29,10 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 def _answer(base: Path, entry: dict) -> Answer:
     body = (base / entry["body_file"]).read_bytes()
-    headers = [
-        (b"content-type", entry["content_type"].encode("latin-1")),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    return entry["status"], headers, body
+    # The project's header lines as it sent them (the server adds Date and Server to both).
+    recorded = entry.get("headers", [["content-type", entry["content_type"]]])
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in recorded if k.lower() != "content-length"]
+    return entry["status"], [*headers, (b"content-length", str(len(body)).encode())], body
 
 
 def load(recordings: Path) -> tuple[dict[bytes, Answer], dict[bytes, dict[int, Answer]]]:
