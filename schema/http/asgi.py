@@ -31,14 +31,14 @@ def compact(data: bytes) -> bytes:
 
 async def run_or_refuse(app, scope, receive, send, refusal: type[Exception], refuse) -> None:
     """Runs `app`; when it raises `refusal` (from a guarded `receive`) before its answer began,
-    awaits `refuse(error)` to answer instead. After the answer began, there is no other answer.
+    awaits `refuse(scope, send, error)` to answer instead. After the answer began, there is no other answer.
     (The first layers, outermost, note when the answer begins: `RequestState.status`.)"""
     try:
         await app(scope, receive, send)
     except refusal as error:
         if request_state(scope).status is not None:
             raise
-        await refuse(error)
+        await refuse(scope, send, error)
 
 
 def if_none_match(value: bytes | str) -> list[str]:

@@ -98,7 +98,7 @@ class BodyTimeout:
 
     def timed(self, receive):
         """`receive` with its reads of the body timed; past a deadline it raises `BodyTimedOut`,
-        which `refuse` answers (run by `first_layers.FirstLayers`)."""
+        which `refuse` answers (run by `first_layers.FirstLayers` through `asgi.run_or_refuse`)."""
         watch, idle = self.watch, self.idle
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.total

@@ -76,8 +76,8 @@ class CorsAnswer:
         return [*(_vary_origin(headers) if self.signed_in else headers), *self.added]
 
     async def failed(self, scope, send) -> None:
-        """Starlette's last resort answers in plain text, outside every layer: a failure is
-        answered here in GraphQL's shape, readable by the page (the error goes on to be logged)."""
+        """A failure before the answer began, in GraphQL's shape and readable by the page (the
+        first layers answer it, in Starlette's error layer's place; the error goes on to be logged)."""
         await send_json_error(
             scope, send, 500, "Internal server error.",
             {"code": INTERNAL, "requestId": request_id(scope)}, list(self.added),

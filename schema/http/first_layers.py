@@ -29,7 +29,7 @@ import time
 from starlette.responses import PlainTextResponse
 
 from ...domain.errors import BAD_USER_INPUT
-from .asgi import send_json_error
+from .asgi import run_or_refuse, send_json_error
 from .body_limit import BodyTimedOut, BodyTimeout
 from .cors import Cors
 from .headers import HeaderConflict, canonical
@@ -78,12 +78,8 @@ class FirstLayers:
                 return await answer(scope, answering)
             if scope["path"] in self.probes.PATHS:
                 return await self.probes.answer(scope, answering)
-            try:
-                await self.app(scope, self.body_timeout.timed(receive), answering)
-            except BodyTimedOut as error:
-                if state.status is not None:  # after the answer began there is no other answer
-                    raise
-                await self.body_timeout.refuse(scope, answering, error)
+            timed = self.body_timeout.timed(receive)
+            await run_or_refuse(self.app, scope, timed, answering, BodyTimedOut, self.body_timeout.refuse)
         except Exception:
             if state.status is None:
                 failing, cors = cors, None

@@ -95,7 +95,7 @@ class UploadGuard:
                     raise parts.failure
             return message
 
-        async def refuse(refused: Refused) -> None:
+        async def refuse(scope, send, refused: Refused) -> None:
             if not complete:
                 await drain(receive, DRAIN_BYTES, self.drain_seconds)
             await _refuse(scope, send, refused)

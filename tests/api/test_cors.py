@@ -163,7 +163,6 @@ async def test_refusals_and_failures_are_readable_by_the_page(settings, engine, 
         assert error["extensions"] == {"code": "INTERNAL", "requestId": failed.headers["x-request-id"]}
 
 
-
 async def test_the_first_layers_answer_a_failure_in_starlettes_place():
     """The application runs without Starlette's error layer (app.py): an application that fails
     before answering gets a 500 from the first layers, in GraphQL's shape where CORS applies and
@@ -186,6 +185,7 @@ async def test_the_first_layers_answer_a_failure_in_starlettes_place():
         assert plain.status_code == 500 and plain.text == "Internal Server Error"
         assert plain.headers["x-request-id"] and "access-control-allow-origin" not in plain.headers
         assert "secret" not in graphql.text + plain.text
+
 
 class Assets(HTMLParser):
     """The files a page loads: (url, integrity) of its scripts and style sheets."""
