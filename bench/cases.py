@@ -113,7 +113,7 @@ def record(client: httpx.Client, cases: list[Case], cursors: list[str], folder: 
             raise SystemExit(f"recording {name}: a compressed answer cannot be replayed as recorded")
         (folder / name).write_bytes(response.content)
         return {
-            "status": response.status_code, "content_type": response.headers["content-type"], "body_file": name,
+            "status": response.status_code, "body_file": name,
             # The whole answer is replayed, its header lines included (the server adds its own to both).
             "headers": [
                 [k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw if k.lower() not in SERVER_HEADERS
